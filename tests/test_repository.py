@@ -1,0 +1,201 @@
+"""Repository-wide checks: the book's configuration, table of contents and notebooks agree.
+
+These guard conventions that no unit test of ``gan_edu`` sees:
+
+* ``_config.yml`` names the repository once; every notebook's first code cell installs
+  ``gan_edu`` in Colab from exactly that URL, and only when it is missing;
+* every file ``_toc.yml`` lists exists, and every page and notebook is listed
+  (``only_build_toc_files`` would otherwise drop it silently);
+* notebooks are committed from a clean top-to-bottom run (execution counts 1..n, outputs
+  stored, no error outputs), with the ``python3`` kernel;
+* every ``{cite}`` key used in the book exists in ``book/references.bib``.
+
+With no notebook present the parametrized tests collect nothing, and the plain tests still run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PAGES = sorted((ROOT / "book").glob("*.md"))
+SOURCE_SUFFIXES = (".md", ".ipynb")
+
+
+def _config() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+def _repository_url() -> str:
+    return _config()["repository"]["url"].rstrip("/")
+
+
+def _toc_files(node: Any) -> list[str]:
+    """Every ``root`` / ``file`` entry of a jb-book ``_toc.yml``, depth first."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if key in node:
+                found.append(str(node[key]))
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                found.extend(_toc_files(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_toc_files(item))
+    return found
+
+
+def _toc() -> list[str]:
+    return _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
+
+
+def _resolve(entry: str) -> Path | None:
+    """The source file of a TOC entry (written with or without its suffix), or None."""
+    path = ROOT / entry
+    if path.suffix in SOURCE_SUFFIXES and path.is_file():
+        return path
+    for suffix in SOURCE_SUFFIXES:
+        candidate = path.with_name(path.name + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load(notebook: Path) -> dict[str, Any]:
+    return json.loads(notebook.read_text(encoding="utf-8"))
+
+
+def _code_cells(nb: dict[str, Any]) -> list[dict[str, Any]]:
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def _source(cell: dict[str, Any]) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.name for p in paths]
+
+
+# --- configuration and table of contents ------------------------------------------------
+
+
+def test_config_names_one_https_github_repository() -> None:
+    url = _repository_url()
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url), url
+    assert _config()["repository"]["branch"] == "main"
+
+
+def test_config_serves_mathjax_locally_and_fails_on_cell_errors() -> None:
+    config = _config()
+    assert "sphinx-mathjax-offline" in config["sphinx"]["extra_extensions"]
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert config["execute"]["raise_on_error"] is True
+    assert config["execute"]["allow_errors"] is False
+    # jupyter-book injects every .js file under _static/ into every page: keep JS out of it.
+    assert not list((ROOT / "_static").rglob("*.js"))
+
+
+def test_toc_root_is_the_landing_page() -> None:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    assert toc["format"] == "jb-book"
+    assert toc["root"] == "book/intro"
+
+
+def test_every_toc_entry_exists() -> None:
+    entries = _toc()
+    missing = [entry for entry in entries if _resolve(entry) is None]
+    assert entries and not missing, f"_toc.yml lists missing files: {missing}"
+
+
+def test_toc_lists_no_file_twice() -> None:
+    entries = _toc()
+    duplicates = sorted({e for e in entries if entries.count(e) > 1})
+    assert not duplicates, duplicates
+
+
+@pytest.mark.parametrize("source", PAGES + NOTEBOOKS, ids=_ids(PAGES + NOTEBOOKS))
+def test_every_page_and_notebook_is_in_the_toc(source: Path) -> None:
+    listed = {_resolve(entry) for entry in _toc()}
+    assert source in listed, f"{source.relative_to(ROOT)} is not in _toc.yml, so the book drops it"
+
+
+def test_repository_url_is_written_only_in_config_and_notebook_install_cells() -> None:
+    url = _repository_url()
+    offenders = []
+    for folder in ("gan_edu", "book", "benchmarks", "tests"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and path.suffix in {".py", ".md", ".bib", ".yml", ".toml"}:
+                if path != Path(__file__).resolve() and url in path.read_text(encoding="utf-8"):
+                    offenders.append(str(path.relative_to(ROOT)))
+    for name in ("README.md", "pyproject.toml", "_toc.yml"):
+        if url in (ROOT / name).read_text(encoding="utf-8"):
+            offenders.append(name)
+    assert not offenders, f"the repository URL belongs in _config.yml only, found in {offenders}"
+
+
+# --- bibliography -------------------------------------------------------------------------
+
+_CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+
+
+def _bib_keys() -> list[str]:
+    text = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    return re.findall(r"^@\w+\{([^,\s]+),", text, flags=re.MULTILINE)
+
+
+def test_bibliography_keys_are_unique() -> None:
+    keys = _bib_keys()
+    assert keys and len(keys) == len(set(keys)), keys
+
+
+def test_every_cited_key_is_in_the_bibliography() -> None:
+    keys = set(_bib_keys())
+    cited: set[str] = set()
+    for path in PAGES:
+        cited |= {k.strip() for m in _CITE.findall(path.read_text(encoding="utf-8")) for k in m.split(",")}
+    for notebook in NOTEBOOKS:
+        for cell in _load(notebook)["cells"]:
+            if cell["cell_type"] == "markdown":
+                cited |= {k.strip() for m in _CITE.findall(_source(cell)) for k in m.split(",")}
+    assert not cited - keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+
+
+# --- notebooks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_first_code_cell_installs_gan_edu_from_the_config_url_only_when_missing(notebook: Path) -> None:
+    cells = _code_cells(_load(notebook))
+    assert cells, f"{notebook.name} has no code cell"
+    first = _source(cells[0])
+    urls = re.findall(r"git\+([^\s\"']+)", first)
+    assert urls == [_repository_url()], f"{notebook.name}: install URL {urls} != _config.yml"
+    assert re.search(r"find_spec\([\"']gan_edu[\"']\) is None", first), notebook.name
+    assert "pip" in first and "install" in first, notebook.name
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_committed_from_a_clean_in_order_run(notebook: Path) -> None:
+    cells = [c for c in _code_cells(_load(notebook)) if _source(c).strip()]
+    counts = [cell.get("execution_count") for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"{notebook.name}: execution counts {counts}"
+    outputs = [out for cell in cells for out in cell.get("outputs", [])]
+    assert outputs, f"{notebook.name} has no stored output"
+    errors = [out.get("ename") for out in outputs if out.get("output_type") == "error"]
+    assert not errors, f"{notebook.name} stores error outputs: {errors}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_kernel_is_python3(notebook: Path) -> None:
+    kernelspec = _load(notebook).get("metadata", {}).get("kernelspec", {})
+    assert kernelspec.get("name") == "python3", f"{notebook.name}: kernelspec {kernelspec}"
