@@ -30,6 +30,7 @@ __all__ = [
     "binary_objective_derivative",
     "binary_argmax",
     "optimal_discriminator",
+    "optimal_logit",
     "integration_rule",
     "value",
     "value_at_optimum",
@@ -145,6 +146,18 @@ def optimal_discriminator(p_r: Distribution, p_g: Distribution, x) -> np.ndarray
     return np.where(np.isneginf(log_r) & np.isneginf(log_g), np.nan, d_star)
 
 
+def optimal_logit(p_r: Distribution, p_g: Distribution, x) -> np.ndarray:
+    r"""The logit of :math:`D^*`: :math:`\log p_r(x) - \log p_g(x)`, so that :math:`D^* = \sigma(\cdot)`.
+
+    Pass this, with ``logits=True``, to :func:`value` when the supports barely
+    overlap: :math:`D^*` itself rounds to exactly 0 or 1 in float64 there, and
+    :math:`p\log(1 - D^*)` would become :math:`-\infty` instead of a tiny number.
+    """
+    dim = _check_pair(p_r, p_g)
+    x = as_points(x, dim, "x")
+    return p_r.log_prob(x) - p_g.log_prob(x)
+
+
 # --- Quadrature ------------------------------------------------------------------------------
 
 
@@ -238,7 +251,7 @@ def value_at_optimum(p_r: Distribution, p_g: Distribution) -> float:
 
     Computed from eq. (6) with :math:`\log D^* = \log p_r - \log(p_r + p_g)`
     in log space. Its minimum over :math:`p_g` is :math:`-2\log 2`, reached at
-    :math:`p_g = p_r` (eq. 15). Book: ``eq-value-at-optimum``.
+    :math:`p_g = p_r` (eq. 15). Book: ``eq-value-js``.
     """
     _check_pair(p_r, p_g)
 

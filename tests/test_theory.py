@@ -243,3 +243,11 @@ def test_kl_is_non_negative(p, q):
 def test_optimal_discriminator_lies_in_unit_interval(p, q, xs):
     d = theory.optimal_discriminator(p, q, np.array(xs))
     assert np.all((d >= 0) & (d <= 1))
+
+
+def test_value_at_optimal_logit_is_exact_for_nearly_disjoint_supports():
+    p_r, p_g = GaussianMixture([0.0], 0.1), GaussianMixture([2.0], 0.1)
+    # With probabilities D* rounds to exactly 0/1 and the integrand hits 0 * log 0; with logits it does not.
+    via_logits = theory.value(p_r, p_g, lambda x: theory.optimal_logit(p_r, p_g, x), logits=True)
+    assert abs(via_logits - theory.value_from_js(theory.js_divergence(p_r, p_g))) < 1e-8
+    assert abs(via_logits) < 1e-12  # JS = log 2 to double precision: L(G, D*) = 0

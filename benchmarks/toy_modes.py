@@ -1,0 +1,102 @@
+"""Mode coverage of the default toy recipe, against the published figures.
+
+Trains ``gan_edu.recipes.train_toy`` for several seeds on ring8 and grid25 (CPU),
+evaluates 2,500 samples with ``gan_edu.metrics.mode_coverage`` (VEEGAN/PacGAN
+metrics) -- G's own samples (EMA of G), as the papers do, and the same after
+discriminator rejection sampling (``gan_edu.recipes.rejection_sample``) -- and prints per-seed and mean figures with the rows of
+``shared/ANCHORS.md`` beside them. Targets: ring8 8/8 modes, >= 97% HQ;
+grid25 25/25 modes, >= 95% HQ; <= 60 s per run on 2 cores.
+
+    python benchmarks/toy_modes.py                      # ring8 and grid25, seeds 0-4
+    python benchmarks/toy_modes.py --targets grid25 --seeds 0 1 --set steps=3000 r1_gamma=0.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import torch
+
+from gan_edu.distributions import toy
+from gan_edu.metrics import mode_coverage
+from gan_edu.recipes import TOY_RECIPES, build_toy_trainer, rejection_sample
+
+ANCHORS = {  # (ring modes, ring HQ %, grid modes, grid HQ %, grid reverse KL) from shared/ANCHORS.md
+    "GAN (VEEGAN Table 1)": (1.0, 99.3, 3.3, 0.5, None),
+    "Unrolled GAN (VEEGAN)": (7.6, 35.6, 23.6, 16, None),
+    "VEEGAN": (8.0, 52.9, 24.6, 40, None),
+    "GAN (PacGAN Table 1)": (6.3, 98.2, 17.3, 94.8, 0.70),
+    "PacGAN2": (7.9, 95.6, 23.8, 91.3, 0.13),
+    "PacGAN3": (7.8, 97.7, 24.6, 94.2, 0.06),
+    "PacGAN4": (7.8, 95.9, 24.8, 93.6, 0.04),
+    "WGAN-GP (GDPP)": (6.8, 59.6, 24.2, 28.7, None),
+}
+N_EVAL = 2500  # samples per evaluation, as in VEEGAN and PacGAN
+
+
+def _parse_override(text: str) -> tuple[str, object]:
+    key, _, value = text.partition("=")
+    field = {f.name: f for f in dataclasses.fields(TOY_RECIPES["ring8"])}.get(key)
+    if field is None:
+        raise SystemExit(f"--set: unknown recipe field {key!r}")
+    if key == "betas":
+        return key, tuple(float(v) for v in value.split(","))
+    return key, type(getattr(TOY_RECIPES["ring8"], key))(value)
+
+
+def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
+    """(modes, HQ, KL) of G's samples, the same after rejection by D, and the training wall time."""
+    recipe = dataclasses.replace(TOY_RECIPES[target], **overrides)
+    torch.set_num_threads(recipe.threads)
+    trainer = build_toy_trainer(target, seed=seed, device="cpu", recipe=recipe)
+    start = time.perf_counter()
+    trainer.fit()
+    seconds = time.perf_counter() - start
+    data = toy(target)
+    raw = mode_coverage(trainer.sample(N_EVAL).cpu() / recipe.scale, data)
+    drs = mode_coverage(rejection_sample(trainer, N_EVAL).cpu() / recipe.scale, data)
+    return (*raw[:3], *drs[:3], seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--targets", nargs="+", default=["ring8", "grid25"], choices=sorted(TOY_RECIPES))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="override fields of the recipe (for tuning)")
+    args = parser.parse_args()
+    overrides = dict(_parse_override(text) for text in args.set)
+
+    print(f"torch {torch.__version__}, CPU threads {torch.get_num_threads()}, overrides {overrides or 'none'}")
+    means = {}
+    for target in args.targets:
+        n_modes = len(toy(target).weights)
+        print(f"\n{target}: {dataclasses.replace(TOY_RECIPES[target], **overrides)}")
+        print(f"{'':>6} {'G samples':^25}  {'G + rejection by D':^25}")
+        print(f"{'seed':>6} {'modes':>8} {'HQ %':>7} {'rev KL':>8}  {'modes':>8} {'HQ %':>7} {'rev KL':>8} {'wall s':>7}")
+        rows = []
+        for seed in args.seeds:
+            r = run(target, seed, overrides)
+            rows.append(r)
+            print(f"{seed:>6} {r[0]:>5}/{n_modes:<2} {100 * r[1]:>7.1f} {r[2]:>8.3f}  "
+                  f"{r[3]:>5}/{n_modes:<2} {100 * r[4]:>7.1f} {r[5]:>8.3f} {r[6]:>7.1f}", flush=True)
+        m = [sum(r[i] for r in rows) / len(rows) for i in range(7)]
+        means[target] = m
+        print(f"{'mean':>6} {m[0]:>8.1f} {100 * m[1]:>7.1f} {m[2]:>8.3f}  {m[3]:>8.1f} {100 * m[4]:>7.1f} "
+              f"{m[5]:>8.3f} {m[6]:>7.1f}")
+
+    print("\nComparison (published rows from shared/ANCHORS.md; their budgets and nets differ, see there)")
+    print(f"{'model':<26} {'ring modes':>10} {'ring HQ %':>9} {'grid modes':>10} {'grid HQ %':>9} {'grid KL':>8}")
+    for name, (rm, rh, gm, gh, gk) in ANCHORS.items():
+        print(f"{name:<26} {rm:>10.1f} {rh:>9.1f} {gm:>10.1f} {gh:>9.1f} {gk if gk is not None else '':>8}")
+    ring, grid = means.get("ring8"), means.get("grid25")
+    cell = lambda m, i, scale=1.0, fmt=".1f": format(m[i] * scale, fmt) if m else "-"  # noqa: E731
+    for name, o in (("this recipe, G (mean)", 0), ("this recipe, G + DRS", 3)):
+        print(f"{name:<26} {cell(ring, o):>10} {cell(ring, o + 1, 100):>9} {cell(grid, o):>10} "
+              f"{cell(grid, o + 1, 100):>9} {cell(grid, o + 2, 1, '.3f'):>8}")
+
+
+if __name__ == "__main__":
+    main()

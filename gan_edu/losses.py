@@ -1,0 +1,263 @@
+r"""GAN losses, penalties and constraints: the pieces the one trainer plugs in.
+
+Follows the source's equations (1)-(5) (Goodfellow et al. 2014, §3) and the
+common variants: Wasserstein (Arjovsky et al. 2017), WGAN-GP (Gulrajani et al.
+2017), hinge (Lim & Ye 2017; Miyato et al. 2018), least squares (Mao et al.
+2017) and the R1 penalty (Mescheder et al. 2018).
+
+Sign convention, for every loss here: **both players minimise**. ``d_loss``
+is what D minimises (for the cross-entropy family, the negative of the value
+(3) that D ascends); ``g_loss`` is what G minimises. D always returns raw
+*logits* (no sigmoid), and the cross-entropy forms use ``softplus`` so that
+logits of +-100 stay finite:
+
+.. math:: -\log\sigma(l) = \mathrm{softplus}(-l), \qquad -\log(1-\sigma(l)) = \mathrm{softplus}(l).
+
+A loss object has ``d_loss(logits_real, logits_fake)`` and
+``g_loss(logits_fake)``; a penalty object is called as
+``penalty(D, x_real, x_fake, logits_real)`` and adds to ``d_loss``; a
+constraint is called as ``constraint(D)`` after each D update. New variants
+are new objects; the trainer does not change.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = [
+    "GANLoss", "Penalty", "d_cross_entropy", "g_nonsaturating", "g_minimax",
+    "NonSaturatingLoss", "MinimaxLoss", "WassersteinLoss", "HingeLoss", "LeastSquaresLoss",
+    "GradientPenalty", "R1Penalty", "WeightClipping", "LOSSES", "get_loss",
+]
+
+
+# ---------------------------------------------------------------------------
+# The source's equations, as functions of D's logits
+# ---------------------------------------------------------------------------
+
+def d_cross_entropy(logits_real: Tensor, logits_fake: Tensor) -> Tensor:
+    r"""Discriminator cross-entropy, source eqs. (1)-(3), averaged over the batch.
+
+    .. math::
+        \mathcal L_D = -\frac1m\sum_i \log D(x_r^{(i)}) - \frac1m\sum_i \log\bigl(1 - D(x_f^{(i)})\bigr),
+        \quad D = \sigma(\text{logit}).
+
+    This is eq. (2) with means instead of sums (Book: eq-d-cross-entropy), the
+    cross-entropy of eq. (1) with labels 1 for real and 0 for fake
+    (Book: eq-d-ce). D *minimises* it, which is the same as *ascending*
+    :math:`\mathbb E_{p_r}\log D + \mathbb E_{p_g}\log(1-D)` of eq. (3)
+    (Book: eq-d-objective).
+    """
+    return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()
+
+
+def g_nonsaturating(logits_fake: Tensor) -> Tensor:
+    r"""Non-saturating generator loss, source eq. (4) (Book: eq-g-nonsaturating).
+
+    .. math:: \mathcal L_G = -\frac1m\sum_i \log D(G(z^{(i)})) = \frac1m\sum_i \mathrm{softplus}(-l_i).
+
+    G minimises it. Its gradient w.r.t. the logit is :math:`-(1-\sigma(l))`,
+    which tends to -1 (not 0) when D confidently rejects the fakes.
+    """
+    return F.softplus(-logits_fake).mean()
+
+
+def g_minimax(logits_fake: Tensor) -> Tensor:
+    r"""Minimax (saturating) generator loss, source eq. (5) (Book: eq-g-minimax).
+
+    .. math:: \mathcal L_G = \frac1m\sum_i \log\bigl(1 - D(G(z^{(i)}))\bigr) = -\frac1m\sum_i \mathrm{softplus}(l_i).
+
+    G minimises it. Its gradient w.r.t. the logit is :math:`-\sigma(l)`, which
+    vanishes when D confidently rejects the fakes (:math:`l \to -\infty`): the
+    saturation that eq. (4) avoids. Eq. (5) is *not* a rewriting of (4).
+    """
+    return -F.softplus(logits_fake).mean()
+
+
+# ---------------------------------------------------------------------------
+# Loss objects
+# ---------------------------------------------------------------------------
+
+class GANLoss(Protocol):
+    """What the trainer needs from a loss. ``probabilities`` says whether
+    ``sigmoid(logits)`` is a meaningful D(x) (False for critics)."""
+
+    name: str
+    probabilities: bool
+
+    def d_loss(self, logits_real: Tensor, logits_fake: Tensor) -> Tensor: ...
+
+    def g_loss(self, logits_fake: Tensor) -> Tensor: ...
+
+
+class NonSaturatingLoss:
+    """D: cross-entropy, eqs. (1)-(3); G: non-saturating, eq. (4). The default in practice."""
+
+    name = "ns"
+    probabilities = True
+
+    def d_loss(self, logits_real: Tensor, logits_fake: Tensor) -> Tensor:
+        return d_cross_entropy(logits_real, logits_fake)
+
+    def g_loss(self, logits_fake: Tensor) -> Tensor:
+        return g_nonsaturating(logits_fake)
+
+
+class MinimaxLoss(NonSaturatingLoss):
+    """D: cross-entropy, eqs. (1)-(3); G: minimax, eq. (5), as in the source's algorithm box."""
+
+    name = "minimax"
+
+    def g_loss(self, logits_fake: Tensor) -> Tensor:
+        return g_minimax(logits_fake)
+
+
+class WassersteinLoss:
+    r"""Wasserstein critic loss (Arjovsky et al. 2017).
+
+    .. math:: \mathcal L_D = \mathbb E[f(x_f)] - \mathbb E[f(x_r)], \qquad \mathcal L_G = -\mathbb E[f(x_f)],
+
+    with :math:`f` the critic (D's raw output). D minimises :math:`\mathcal L_D`, i.e.
+    maximises the Kantorovich-Rubinstein estimate :math:`\mathbb E f(x_r) - \mathbb E f(x_f)`
+    of :math:`W_1(p_r, p_g)`, which needs :math:`f` 1-Lipschitz: pair it with
+    :class:`WeightClipping` (WGAN) or :class:`GradientPenalty` (WGAN-GP).
+    """
+
+    name = "wgan"
+    probabilities = False
+
+    def d_loss(self, logits_real: Tensor, logits_fake: Tensor) -> Tensor:
+        return logits_fake.mean() - logits_real.mean()
+
+    def g_loss(self, logits_fake: Tensor) -> Tensor:
+        return -logits_fake.mean()
+
+
+class HingeLoss:
+    r"""Hinge loss (Lim & Ye 2017; Miyato et al. 2018).
+
+    .. math:: \mathcal L_D = \mathbb E[\max(0, 1 - f(x_r))] + \mathbb E[\max(0, 1 + f(x_f))], \qquad \mathcal L_G = -\mathbb E[f(x_f)].
+    """
+
+    name = "hinge"
+    probabilities = False
+
+    def d_loss(self, logits_real: Tensor, logits_fake: Tensor) -> Tensor:
+        return F.relu(1 - logits_real).mean() + F.relu(1 + logits_fake).mean()
+
+    def g_loss(self, logits_fake: Tensor) -> Tensor:
+        return -logits_fake.mean()
+
+
+class LeastSquaresLoss:
+    r"""Least-squares GAN (Mao et al. 2017), targets a = 0 (fake), b = 1 (real), c = 1.
+
+    .. math:: \mathcal L_D = \tfrac12\mathbb E[(f(x_r) - 1)^2] + \tfrac12\mathbb E[f(x_f)^2], \qquad \mathcal L_G = \tfrac12\mathbb E[(f(x_f) - 1)^2].
+
+    ``f`` is D's raw output, regressed onto the labels (not passed through a sigmoid).
+    """
+
+    name = "lsgan"
+    probabilities = False
+
+    def d_loss(self, logits_real: Tensor, logits_fake: Tensor) -> Tensor:
+        return 0.5 * (logits_real - 1).pow(2).mean() + 0.5 * logits_fake.pow(2).mean()
+
+    def g_loss(self, logits_fake: Tensor) -> Tensor:
+        return 0.5 * (logits_fake - 1).pow(2).mean()
+
+
+LOSSES: dict[str, type] = {
+    cls.name: cls for cls in (NonSaturatingLoss, MinimaxLoss, WassersteinLoss, HingeLoss, LeastSquaresLoss)
+}
+
+
+def get_loss(name: str) -> GANLoss:
+    """A fresh loss object by name: one of ``"ns"``, ``"minimax"``, ``"wgan"``, ``"hinge"``, ``"lsgan"``."""
+    if name not in LOSSES:
+        raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {name!r}")
+    return LOSSES[name]()
+
+
+# ---------------------------------------------------------------------------
+# Penalties (added to d_loss) and constraints (applied to D after its step)
+# ---------------------------------------------------------------------------
+
+class Penalty(Protocol):
+    """A regulariser of D, added to ``d_loss``. If ``needs_real_grad`` the trainer
+    builds ``logits_real`` from an ``x_real`` that requires grad."""
+
+    needs_real_grad: bool
+
+    def __call__(self, D: nn.Module, x_real: Tensor, x_fake: Tensor, logits_real: Tensor) -> Tensor: ...
+
+
+def _grad_sq_norm(outputs: Tensor, inputs: Tensor) -> Tensor:
+    """Per-sample squared norm of d outputs.sum() / d inputs, kept in the graph."""
+    (grad,) = torch.autograd.grad(outputs.sum(), inputs, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1)  # (n,)
+
+
+class GradientPenalty:
+    r"""WGAN-GP two-sided penalty (Gulrajani et al. 2017, eq. (3)).
+
+    .. math:: \lambda\,\mathbb E_{\hat x}\bigl[(\lVert\nabla_{\hat x} f(\hat x)\rVert_2 - 1)^2\bigr],
+        \quad \hat x = \epsilon x_r + (1-\epsilon) x_f,\ \epsilon\sim U[0,1].
+
+    ``generator`` makes the interpolation weights reproducible.
+    """
+
+    needs_real_grad = False
+
+    def __init__(self, weight: float = 10.0, generator: torch.Generator | None = None) -> None:
+        if not weight >= 0:
+            raise ValueError(f"weight must be >= 0, got {weight!r}")
+        self.weight = weight
+        self.generator = generator
+
+    def __call__(self, D: nn.Module, x_real: Tensor, x_fake: Tensor, logits_real: Tensor) -> Tensor:
+        shape = (x_real.shape[0],) + (1,) * (x_real.dim() - 1)
+        # Drawn on the CPU generator (the trainer's, when it hands it over), then moved.
+        eps = torch.rand(shape, generator=self.generator, dtype=x_real.dtype).to(x_real.device)
+        x_hat = (eps * x_real.detach() + (1 - eps) * x_fake.detach()).requires_grad_(True)
+        grad_norm = _grad_sq_norm(D(x_hat), x_hat).add(1e-12).sqrt()
+        return self.weight * (grad_norm - 1).pow(2).mean()
+
+
+class R1Penalty:
+    r"""R1 zero-centred gradient penalty on real data (Mescheder et al. 2018, eq. (9)).
+
+    .. math:: \frac{\gamma}{2}\,\mathbb E_{x\sim p_r}\bigl[\lVert\nabla_x D(x)\rVert^2\bigr]
+
+    (gradient of the logit). It makes the Dirac-GAN converge and keeps D smooth
+    on the data, so G is pulled towards the modes rather than past them.
+    """
+
+    needs_real_grad = True
+
+    def __init__(self, gamma: float = 1.0) -> None:
+        if not gamma >= 0:
+            raise ValueError(f"gamma must be >= 0, got {gamma!r}")
+        self.gamma = gamma
+
+    def __call__(self, D: nn.Module, x_real: Tensor, x_fake: Tensor, logits_real: Tensor) -> Tensor:
+        return 0.5 * self.gamma * _grad_sq_norm(logits_real, x_real).mean()
+
+
+class WeightClipping:
+    """Original WGAN's Lipschitz constraint (Arjovsky et al. 2017, Alg. 1): clip
+    every parameter of D to ``[-c, c]`` after each D update."""
+
+    def __init__(self, c: float = 0.01) -> None:
+        if not c > 0:
+            raise ValueError(f"c must be > 0, got {c!r}")
+        self.c = c
+
+    @torch.no_grad()
+    def __call__(self, D: nn.Module) -> None:
+        for p in D.parameters():
+            p.clamp_(-self.c, self.c)

@@ -1,0 +1,5 @@
+"""Generator and discriminator networks. ``mlp``: fully connected nets for low-dimensional data."""
+
+from .mlp import MLP, Discriminator, Generator
+
+__all__ = ["MLP", "Generator", "Discriminator"]

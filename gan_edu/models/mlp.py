@@ -1,0 +1,91 @@
+"""Fully connected generator and discriminator for low-dimensional data.
+
+The networks of the toy experiments (Goodfellow et al. 2014 used MLPs too): a
+stack of ``depth`` hidden layers of ``width`` units, each Linear -> [norm] ->
+activation. ``D`` returns one raw logit per sample (shape ``(n,)``), never a
+probability: the losses in :mod:`gan_edu.losses` apply the sigmoid themselves,
+in a numerically stable form.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+__all__ = ["MLP", "Generator", "Discriminator", "ACTIVATIONS", "NORMS"]
+
+ACTIVATIONS = {
+    "relu": lambda: nn.ReLU(),
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "elu": lambda: nn.ELU(),
+    "gelu": lambda: nn.GELU(),
+    "silu": lambda: nn.SiLU(),
+    "tanh": lambda: nn.Tanh(),
+}
+NORMS = {
+    "none": lambda width: nn.Identity(),
+    "batch": lambda width: nn.BatchNorm1d(width),
+    "layer": lambda width: nn.LayerNorm(width),
+}
+
+
+class MLP(nn.Sequential):
+    """``in_dim -> [Linear -> norm -> activation] x depth -> Linear -> out_dim``.
+
+    ``init="kaiming"`` draws hidden weights with He et al.'s (2015) variance for the
+    activation, so a signal keeps its scale through the depth; ``"default"`` keeps
+    PyTorch's ``nn.Linear`` initialisation, which shrinks it layer by layer.
+    """
+
+    def __init__(self, in_dim: int, out_dim: int, width: int = 256, depth: int = 3,
+                 activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
+        for field, value in (("in_dim", in_dim), ("out_dim", out_dim), ("width", width)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{field} must be a positive integer, got {value!r}")
+        if not isinstance(depth, int) or depth < 0:
+            raise ValueError(f"depth must be a non-negative integer, got {depth!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {sorted(NORMS)}, got {norm!r}")
+        if init not in ("default", "kaiming"):
+            raise ValueError(f"init must be 'default' or 'kaiming', got {init!r}")
+        layers: list[nn.Module] = []
+        dims = [in_dim] + [width] * depth
+        for d_in, d_out in zip(dims[:-1], dims[1:]):
+            layers += [nn.Linear(d_in, d_out), NORMS[norm](d_out), ACTIVATIONS[activation]()]
+        layers.append(nn.Linear(dims[-1], out_dim))
+        # Identity placeholders for norm="none" would only clutter print(model).
+        super().__init__(*[m for m in layers if not isinstance(m, nn.Identity)])
+        if init == "kaiming":
+            slope = 0.2 if activation == "leaky_relu" else 0.0
+            linears = [m for m in self if isinstance(m, nn.Linear)]
+            for layer in linears[:-1]:
+                nn.init.kaiming_normal_(layer.weight, a=slope, nonlinearity="leaky_relu")
+                nn.init.zeros_(layer.bias)
+
+
+class Generator(nn.Module):
+    """G: z of shape ``(n, latent_dim)`` -> x_fake of shape ``(n, data_dim)``."""
+
+    def __init__(self, latent_dim: int, data_dim: int, width: int = 256, depth: int = 3,
+                 activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.data_dim = data_dim
+        self.net = MLP(latent_dim, data_dim, width, depth, activation, norm, init)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)  # (n, data_dim)
+
+
+class Discriminator(nn.Module):
+    """D: x of shape ``(n, data_dim)`` -> logits of shape ``(n,)``; D(x) = sigmoid(logit)."""
+
+    def __init__(self, data_dim: int, width: int = 256, depth: int = 3,
+                 activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
+        super().__init__()
+        self.data_dim = data_dim
+        self.net = MLP(data_dim, 1, width, depth, activation, norm, init)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x).squeeze(-1)  # (n, 1) -> (n,)

@@ -1,0 +1,450 @@
+r"""The one GAN trainer: the source's algorithm (Goodfellow et al. 2014, Algorithm 1).
+
+.. code-block:: text
+
+    repeat steps times:
+        k times:  sample z ~ p_z, x_real ~ p_r;  update D by ascending eq. (3)
+        sample z ~ p_z;  update G by descending the generator loss, eq. (4) or (5)
+
+Variants are objects passed in, never copies of this loop: a loss
+(:mod:`gan_edu.losses`: ns, minimax, wgan, hinge, lsgan), an optional penalty
+on D (R1, gradient penalty) and an optional constraint on D (weight clipping).
+The configuration is a frozen :class:`TrainConfig`; every draw of z and x_real
+comes from the trainer's own seeded ``torch.Generator``, which is saved in the
+checkpoint, so a resumed run is bit-identical to an uninterrupted one on CPU.
+The per-step :class:`History` (losses, D outputs, gradient norms) is returned
+by :meth:`Trainer.fit` and plotted by :meth:`History.plot`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Protocol
+
+import torch
+from torch import Tensor, nn
+
+from .device import autocast, resolve_device
+from .losses import LOSSES, GANLoss, Penalty, get_loss
+
+__all__ = ["TrainConfig", "Trainer", "DataSource", "DivergenceError", "History"]
+
+
+class DataSource(Protocol):
+    """p_r as the trainer sees it: ``sample(n, generator)`` -> tensor ``(n, ...)``.
+    :class:`gan_edu.distributions.GaussianMixture` satisfies it."""
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor: ...
+
+
+class DivergenceError(FloatingPointError):
+    """A loss became NaN or infinite; raised before the bad update is applied."""
+
+
+@dataclass
+class History:
+    """What the trainer recorded every ``log_every`` iterations, one list per quantity.
+
+    ``d_real``/``d_fake`` are batch means of D(x) = sigmoid(logit) on x_real and
+    on x_fake = G(z), read in the last D step; for critics (wgan, hinge, lsgan)
+    the sigmoid is not a probability, read the raw means ``logit_real``/``logit_fake``.
+    ``grad_norm_d``/``grad_norm_g``: global L2 norm of the last gradients of D and G.
+    """
+
+    step: list[int] = field(default_factory=list)
+    d_loss: list[float] = field(default_factory=list)
+    g_loss: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)
+    d_fake: list[float] = field(default_factory=list)
+    logit_real: list[float] = field(default_factory=list)
+    logit_fake: list[float] = field(default_factory=list)
+    grad_norm_d: list[float] = field(default_factory=list)
+    grad_norm_g: list[float] = field(default_factory=list)
+
+    def append(self, row: dict[str, float]) -> None:
+        for name, values in asdict(self).items():
+            getattr(self, name).append(row[name])
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def as_dict(self) -> dict[str, list]:
+        return asdict(self)
+
+    def plot(self, title: str = "GAN training"):
+        """A figure of three panels: losses, D outputs, gradient norms against the iteration."""
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), constrained_layout=True)
+        panels = [
+            ("Losses", "loss (nats)", [("d_loss", "D loss"), ("g_loss", "G loss")]),
+            ("Discriminator outputs", "mean D(x)", [("d_real", "D(x_real)"), ("d_fake", "D(G(z))")]),
+            ("Gradient norms", "global L2 norm", [("grad_norm_d", "D"), ("grad_norm_g", "G")]),
+        ]
+        for ax, (name, ylabel, series) in zip(axes, panels):
+            for key, label in series:
+                ax.plot(self.step, getattr(self, key), label=label)
+            ax.set(title=name, xlabel="iteration (G steps)", ylabel=ylabel)
+            ax.legend()
+        axes[1].axhline(0.5, color="grey", lw=0.8, ls="--")  # the equilibrium value, eq. (15)
+        axes[2].set_yscale("log")
+        fig.suptitle(title)
+        return fig
+
+
+# Adam is the default of practice (Kingma & Ba 2015; betas as in DCGAN). Plain gradient
+# descent is the source's algorithm box taken literally; unlike Adam it does not rescale
+# small gradients, which is what makes the saturation of the minimax loss visible.
+OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
+    "adam": lambda params, lr, betas: torch.optim.Adam(params, lr=lr, betas=betas, foreach=True),
+    "sgd": lambda params, lr, betas: torch.optim.SGD(params, lr=lr, foreach=True),
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run. Frozen: change with ``dataclasses.replace``.
+
+    ``steps`` counts iterations (one G step each, after ``k`` D steps).
+    ``ema`` is the decay of an exponential moving average of G's weights used
+    for sampling (0 = off). Learning rates decay linearly to 0 over the
+    iterations after ``lr_decay_start * steps`` (1.0 = constant).
+    ``checkpoint_every`` = 0 turns checkpoints off.
+    """
+
+    steps: int = 5000
+    batch_size: int = 256
+    k: int = 1
+    latent_dim: int = 2
+    lr_d: float = 2e-4
+    lr_g: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    optimizer: str = "adam"
+    loss: str = "ns"
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+    channels_last: bool = False
+    compile: bool = False
+    ema: float = 0.0
+    lr_decay_start: float = 1.0
+    log_every: int = 10
+    checkpoint_every: int = 0
+    checkpoint_path: str | None = None
+
+    def __post_init__(self) -> None:
+        def bad(name: str, why: str) -> ValueError:
+            return ValueError(f"{name} must be {why}, got {getattr(self, name)!r}")
+
+        for name in ("steps", "batch_size", "k", "latent_dim", "log_every"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise bad(name, "an integer >= 1")
+        for name in ("seed", "checkpoint_every"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise bad(name, "an integer >= 0")
+        for name in ("lr_d", "lr_g"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise bad(name, "a finite number > 0")
+        if (not isinstance(self.betas, tuple) or len(self.betas) != 2
+                or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)):
+            raise bad("betas", "a tuple of two numbers in [0, 1)")
+        if self.optimizer not in OPTIMIZERS:
+            raise bad("optimizer", f"one of {sorted(OPTIMIZERS)}")
+        if self.loss not in LOSSES:
+            raise bad("loss", f"one of {sorted(LOSSES)}")
+        if self.device != "auto" and self.device.split(":")[0] not in ("cpu", "cuda", "mps"):
+            raise bad("device", "'auto', 'cpu', 'cuda' or 'mps'")
+        if self.precision not in ("fp32", "bf16"):
+            raise bad("precision", "'fp32' or 'bf16'")
+        for name in ("channels_last", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise bad(name, "a bool")
+        if not isinstance(self.ema, (int, float)) or not 0 <= self.ema < 1:
+            raise bad("ema", "a number in [0, 1)")
+        if not isinstance(self.lr_decay_start, (int, float)) or not 0 <= self.lr_decay_start <= 1:
+            raise bad("lr_decay_start", "a number in [0, 1]")
+        if self.checkpoint_every > 0 and not self.checkpoint_path:
+            raise bad("checkpoint_path", "set when checkpoint_every > 0")
+
+    def lr_scale(self, step: int) -> float:
+        """Learning-rate multiplier for iteration ``step`` (0-based): 1, then linear to 0."""
+        start = self.lr_decay_start * self.steps
+        if step < start:
+            return 1.0
+        return max(0.0, (self.steps - step) / max(self.steps - start, 1.0))
+
+
+class Trainer:
+    """Trains ``G`` against ``D`` on ``data`` with :class:`TrainConfig` ``config``.
+
+    ``loss`` defaults to ``get_loss(config.loss)``; ``penalty`` (e.g.
+    :class:`~gan_edu.losses.R1Penalty`) is added to D's loss; ``constraint``
+    (e.g. :class:`~gan_edu.losses.WeightClipping`) is applied to D after each
+    D update. Build G and D under your own seed: the trainer does not
+    re-initialise them.
+    """
+
+    def __init__(self, G: nn.Module, D: nn.Module, data: DataSource, config: TrainConfig, *,
+                 loss: GANLoss | None = None, penalty: Penalty | None = None,
+                 constraint: Callable[[nn.Module], None] | None = None) -> None:
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.data = data
+        self.loss = loss if loss is not None else get_loss(config.loss)
+        self.penalty = penalty
+        self.constraint = constraint
+        memory_format = torch.channels_last if config.channels_last else torch.preserve_format
+        self.G = G.to(self.device, memory_format=memory_format)
+        self.D = D.to(self.device, memory_format=memory_format)
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema > 0 else None
+        self._G = torch.compile(self.G) if config.compile else self.G
+        self._D = torch.compile(self.D) if config.compile else self.D
+        self.opt_d = OPTIMIZERS[config.optimizer](self.D.parameters(), config.lr_d, config.betas)
+        self.opt_g = OPTIMIZERS[config.optimizer](self.G.parameters(), config.lr_g, config.betas)
+        # One CPU generator for every draw (z, x_real, penalty noise): saved in checkpoints.
+        self.generator = torch.Generator().manual_seed(config.seed)
+        if penalty is not None and getattr(penalty, "generator", False) is None:
+            penalty.generator = self.generator
+        self.step = 0  # completed iterations (G steps)
+        self.history = History()
+        self._stats: dict[str, Tensor] = {}
+
+    # -- sampling -----------------------------------------------------------------------
+    def sample_z(self, n: int) -> Tensor:
+        """z ~ N(0, I) of shape ``(n, latent_dim)``, from the trainer's generator."""
+        return torch.randn(n, self.config.latent_dim, generator=self.generator).to(self.device)
+
+    def sample_real(self, n: int) -> Tensor:
+        return self.data.sample(n, self.generator).to(self.device)
+
+    @torch.no_grad()
+    def sample(self, n: int, ema: bool = True) -> Tensor:
+        """n samples of p_g (from the EMA of G when ``ema`` and it exists), on the trainer's device."""
+        G = self.G_ema if (ema and self.G_ema is not None) else self.G
+        was_training = G.training
+        G.eval()
+        x = G(self.sample_z(n))
+        G.train(was_training)
+        return x
+
+    # -- the two updates ----------------------------------------------------------------
+    def _check(self, name: str, value: Tensor) -> None:
+        if not torch.isfinite(value):
+            raise DivergenceError(f"non-finite {name} = {value.item()} at step {self.step + 1}")
+
+    def step_d(self) -> float:
+        """One D update; returns D's loss. Call it alone to train D for a fixed G."""
+        cfg = self.config
+        # (1) Update D: maximise E log D(x_real) + E log(1 - D(G(z)))   [source eq. (3)]
+        #     i.e. minimise self.loss.d_loss (cross-entropy, eq. (2), for "ns"/"minimax").
+        z = self.sample_z(cfg.batch_size)
+        x_real = self.sample_real(cfg.batch_size)
+        needs_grad = self.penalty is not None and self.penalty.needs_real_grad
+        if needs_grad:
+            x_real.requires_grad_(True)
+        with autocast(self.device, cfg.precision):
+            x_fake = self._G(z).detach()  # D's step must not move G
+            logits_real = self._D(x_real)
+            logits_fake = self._D(x_fake)
+            d_loss = self.loss.d_loss(logits_real.float(), logits_fake.float())
+            if self.penalty is not None:
+                d_loss = d_loss + self.penalty(self.D, x_real, x_fake, logits_real.float())
+        self._check("d_loss", d_loss)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        if self.constraint is not None:
+            self.constraint(self.D)
+        self._stats.update(d_loss=d_loss.detach(), logits_real=logits_real.detach(),
+                           logits_fake=logits_fake.detach())
+        return d_loss.item()
+
+    def step_g(self) -> float:
+        """One G update; returns G's loss."""
+        cfg = self.config
+        # (2) Update G: minimise the generator loss on fresh z   [eq. (4) "ns" / eq. (5) "minimax"]
+        z = self.sample_z(cfg.batch_size)
+        with autocast(self.device, cfg.precision):
+            logits_fake = self._D(self._G(z))
+            g_loss = self.loss.g_loss(logits_fake.float())
+        self._check("g_loss", g_loss)
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward(inputs=list(self.G.parameters()))  # no gradients into D's weights
+        self.opt_g.step()
+        if self.G_ema is not None:
+            # (3) G_ema <- ema * G_ema + (1 - ema) * G: a smoothed G for sampling.
+            ema_params = list(self.G_ema.parameters())
+            torch._foreach_lerp_(ema_params, list(self.G.parameters()), 1.0 - cfg.ema)
+            for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+                b_ema.copy_(b)
+        self._stats["g_loss"] = g_loss.detach()
+        return g_loss.item()
+
+    def _set_lr(self) -> None:
+        scale = self.config.lr_scale(self.step)
+        for opt, lr in ((self.opt_d, self.config.lr_d), (self.opt_g, self.config.lr_g)):
+            for group in opt.param_groups:
+                group["lr"] = lr * scale
+
+    def iteration(self, d_only: bool = False) -> None:
+        """One iteration of the algorithm: k D steps, then one G step (none when ``d_only``)."""
+        self._set_lr()
+        for _ in range(self.config.k):
+            self.step_d()
+        if not d_only:
+            self.step_g()
+        self.step += 1
+
+    # -- the loop -------------------------------------------------------------------------
+    def fit(self, steps: int | None = None, *, progress: bool = False, d_only: bool = False,
+            callback: Callable[["Trainer"], None] | None = None) -> History:
+        """Run ``steps`` more iterations (default: until ``config.steps``) and return the history.
+
+        Every ``log_every`` iterations the history gets a row and ``callback(trainer)``
+        is called; every ``checkpoint_every`` iterations a checkpoint is written
+        atomically to ``checkpoint_path``. With ``d_only`` the generator is frozen and
+        only the k D steps run: the inner loop of the source's algorithm, used to
+        train D towards D* for a fixed G. A non-finite loss raises
+        :class:`DivergenceError` naming the step, before the bad update and
+        without touching the last checkpoint.
+        """
+        cfg = self.config
+        end = cfg.steps if steps is None else self.step + steps
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=end, initial=self.step, desc="GAN", dynamic_ncols=True)
+        try:
+            while self.step < end:
+                self.iteration(d_only)
+                if self.step % cfg.log_every == 0 or self.step == end:
+                    row = self._log()
+                    if bar is not None:
+                        bar.set_postfix(d_loss=f"{row['d_loss']:.3f}", g_loss=f"{row['g_loss']:.3f}",
+                                        D_real=f"{row['d_real']:.3f}", D_fake=f"{row['d_fake']:.3f}")
+                    if callback is not None:
+                        callback(self)
+                if bar is not None:
+                    bar.update(1)
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                    self.save_checkpoint(cfg.checkpoint_path)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self.history
+
+    def _log(self) -> dict[str, float]:
+        s = self._stats
+        grads_d = [p.grad for p in self.D.parameters() if p.grad is not None]
+        grads_g = [p.grad for p in self.G.parameters() if p.grad is not None]
+        row = dict(
+            step=self.step,
+            d_loss=s["d_loss"].item(), g_loss=s["g_loss"].item() if "g_loss" in s else float("nan"),
+            d_real=torch.sigmoid(s["logits_real"]).mean().item(),
+            d_fake=torch.sigmoid(s["logits_fake"]).mean().item(),
+            logit_real=s["logits_real"].mean().item(), logit_fake=s["logits_fake"].mean().item(),
+            grad_norm_d=_total_norm(grads_d), grad_norm_g=_total_norm(grads_g),
+        )
+        self.history.append(row)
+        return row
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return _trainer_state(self)
+
+    def save_checkpoint(self, path: str) -> None:
+        """Write the full training state to ``path`` atomically (temporary file, then rename)."""
+        _save(self, path)
+
+    def load_checkpoint(self, path: str) -> None:
+        """Restore the state saved by :meth:`save_checkpoint`. A corrupt file or one from a
+        different configuration or model raises ``ValueError`` and changes nothing."""
+        _load(self, path)
+
+
+def _total_norm(grads: list[Tensor]) -> float:
+    if not grads:
+        return float("nan")
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))).item()
+
+
+# Fields that change how a run is logged or executed, not what it computes.
+_RUN_ONLY_FIELDS = {"log_every", "checkpoint_every", "checkpoint_path", "device", "compile"}
+_FORMAT = "gan_edu.train/1"
+
+
+def _trainer_state(t: Trainer) -> dict:
+    return {
+        "format": _FORMAT, "step": t.step, "config": asdict(t.config), "loss": t.loss.name,
+        "G": t.G.state_dict(), "D": t.D.state_dict(),
+        "G_ema": t.G_ema.state_dict() if t.G_ema is not None else None,
+        "opt_d": t.opt_d.state_dict(), "opt_g": t.opt_g.state_dict(),
+        "generator": t.generator.get_state(), "history": t.history.as_dict(),
+    }
+
+
+def _save(t: Trainer, path: str) -> None:
+    state = _trainer_state(t)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ckpt-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _same_shapes(name: str, saved: dict, current: dict) -> None:
+    if not isinstance(saved, dict) or saved.keys() != current.keys():
+        raise ValueError(f"checkpoint's {name} has different parameters from this trainer's {name}")
+    for key, value in current.items():
+        if not isinstance(saved[key], Tensor) or saved[key].shape != value.shape:
+            raise ValueError(f"checkpoint's {name}.{key} does not match: "
+                             f"{getattr(saved[key], 'shape', None)} vs {tuple(value.shape)}")
+
+
+def _load(t: Trainer, path: str) -> None:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated, not a torch file, unsafe pickle, ...
+        raise ValueError(f"checkpoint {path!r} is corrupt or unreadable: {error}") from error
+    if not isinstance(state, dict) or state.get("format") != _FORMAT:
+        raise ValueError(f"checkpoint {path!r} is not a {_FORMAT} checkpoint")
+    # Validate everything before changing anything: a failed load leaves the trainer as it was.
+    saved, current = state["config"], asdict(t.config)
+    diff = [f"{k}: {saved.get(k)!r} != {v!r}" for k, v in current.items()
+            if k not in _RUN_ONLY_FIELDS and saved.get(k) != v]
+    if state["loss"] != t.loss.name:
+        diff.append(f"loss object: {state['loss']!r} != {t.loss.name!r}")
+    if diff:
+        raise ValueError(f"checkpoint {path!r} was made with another configuration: {'; '.join(diff)}")
+    _same_shapes("G", state["G"], t.G.state_dict())
+    _same_shapes("D", state["D"], t.D.state_dict())
+    if (state["G_ema"] is None) != (t.G_ema is None):
+        raise ValueError(f"checkpoint {path!r} and this trainer disagree on the EMA of G")
+    for name, opt in (("opt_d", t.opt_d), ("opt_g", t.opt_g)):
+        groups = state[name]["param_groups"]
+        if [len(g["params"]) for g in groups] != [len(g["params"]) for g in opt.param_groups]:
+            raise ValueError(f"checkpoint's {name} does not match this trainer's optimiser")
+    t.G.load_state_dict(state["G"])
+    t.D.load_state_dict(state["D"])
+    if t.G_ema is not None:
+        t.G_ema.load_state_dict(state["G_ema"])
+    t.opt_d.load_state_dict(state["opt_d"])
+    t.opt_g.load_state_dict(state["opt_g"])
+    t.generator.set_state(state["generator"])
+    t.step = int(state["step"])
+    t.history = History(**state["history"])

@@ -1,0 +1,178 @@
+"""The trainer: config validation, reproducibility, checkpoints, divergence guard, history."""
+
+import dataclasses
+import os
+import re
+
+import pytest
+import torch
+
+from gan_edu.distributions import toy
+from gan_edu.losses import R1Penalty, WeightClipping
+from gan_edu.models import Discriminator, Generator
+from gan_edu.train import DivergenceError, TrainConfig, Trainer
+
+CFG = TrainConfig(steps=30, batch_size=32, k=2, latent_dim=3, lr_d=1e-3, lr_g=1e-3, device="cpu",
+                  ema=0.9, lr_decay_start=0.5, log_every=5)
+
+
+def make_trainer(config: TrainConfig = CFG, seed: int = 0, width: int = 16, **kwargs) -> Trainer:
+    torch.manual_seed(seed)
+    G = Generator(config.latent_dim, 2, width=width, depth=2)
+    D = Discriminator(2, width=width, depth=2)
+    return Trainer(G, D, toy("ring8"), config, **kwargs)
+
+
+def params(trainer: Trainer) -> list[torch.Tensor]:
+    return [p.detach().clone() for m in (trainer.G, trainer.D, trainer.G_ema) for p in m.parameters()]
+
+
+def assert_identical(a: list[torch.Tensor], b: list[torch.Tensor]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert torch.equal(x, y)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("k", 0), ("steps", 0), ("batch_size", 0), ("batch_size", -3), ("lr_d", 0.0), ("lr_g", -1e-3),
+    ("lr_d", float("nan")), ("loss", "bogus"), ("precision", "fp16"), ("ema", 1.0),
+    ("betas", (0.5, 1.0)), ("device", "tpu"), ("lr_decay_start", 1.5), ("k", 1.5), ("seed", -1),
+])
+def test_bad_config_value_raises_value_error_naming_field_and_value(field, value):
+    with pytest.raises(ValueError, match=rf"{field}.*{re.escape(repr(value))}"):
+        TrainConfig(**{field: value})
+
+
+def test_config_is_frozen_and_changed_with_replace():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        CFG.k = 3
+    assert dataclasses.replace(CFG, k=5).k == 5
+    with pytest.raises(ValueError, match="checkpoint_path"):
+        TrainConfig(checkpoint_every=10)
+
+
+def test_lr_schedule_constant_then_linear_to_zero():
+    cfg = TrainConfig(steps=100, lr_decay_start=0.6)
+    assert [cfg.lr_scale(s) for s in (0, 59, 60, 80, 99)] == pytest.approx([1, 1, 1, 0.5, 0.025])
+
+
+def test_same_seed_gives_bit_identical_losses_and_parameters():
+    a, b = make_trainer(), make_trainer()
+    history_a, history_b = a.fit(), b.fit()
+    assert history_a.d_loss == history_b.d_loss and history_a.g_loss == history_b.g_loss
+    assert_identical(params(a), params(b))
+    c = make_trainer(dataclasses.replace(CFG, seed=1))
+    c.fit()
+    assert not torch.equal(params(a)[0], params(c)[0])
+
+
+def test_fit_runs_k_d_steps_per_g_step_and_records_history():
+    t = make_trainer()
+    calls = {"d": 0, "g": 0, "callback": 0}
+    step_d, step_g = t.step_d, t.step_g
+    t.step_d = lambda: (calls.__setitem__("d", calls["d"] + 1), step_d())[1]
+    t.step_g = lambda: (calls.__setitem__("g", calls["g"] + 1), step_g())[1]
+    history = t.fit(callback=lambda trainer: calls.__setitem__("callback", calls["callback"] + 1))
+    assert (calls["d"], calls["g"], calls["callback"]) == (60, 30, 6)
+    assert history.step == [5, 10, 15, 20, 25, 30]
+    assert all(0 < v < 1 for v in history.d_real + history.d_fake)
+    assert all(v > 0 for v in history.grad_norm_d + history.grad_norm_g)
+    fig = history.plot()
+    assert [ax.get_xlabel() for ax in fig.axes] == ["iteration (G steps)"] * 3
+
+
+def test_step_d_alone_trains_d_and_leaves_g_unchanged():
+    t = make_trainer()
+    g_before = [p.clone() for p in t.G.parameters()]
+    losses = [t.step_d() for _ in range(40)]
+    assert losses[-1] < losses[0]
+    assert_identical(g_before, [p.detach() for p in t.G.parameters()])
+
+
+def test_resume_is_bit_identical(tmp_path):
+    path = str(tmp_path / "run.pt")
+    cfg = dataclasses.replace(CFG, checkpoint_every=10, checkpoint_path=path)
+    full = make_trainer(cfg, penalty=R1Penalty(0.1))
+    full.fit()
+
+    interrupted = make_trainer(cfg, penalty=R1Penalty(0.1))
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(callback=lambda t: (_ for _ in ()).throw(KeyboardInterrupt) if t.step == 25 else None)
+    resumed = make_trainer(cfg, seed=123, penalty=R1Penalty(0.1))  # other initial weights: all from the file
+    resumed.load_checkpoint(path)
+    assert resumed.step == 20
+    resumed.fit()
+    assert_identical(params(full), params(resumed))
+    assert full.history.as_dict() == resumed.history.as_dict()
+
+
+def test_checkpoint_is_loaded_with_weights_only(tmp_path):
+    path = str(tmp_path / "c.pt")
+    t = make_trainer()
+    t.fit(5)
+    t.save_checkpoint(path)
+    state = torch.load(path, weights_only=True)
+    assert state["step"] == 5 and not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+
+
+def test_corrupt_checkpoint_raises_and_leaves_file_and_trainer_untouched(tmp_path):
+    path = tmp_path / "c.pt"
+    t = make_trainer()
+    t.fit(5)
+    t.save_checkpoint(str(path))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    before = path.read_bytes()
+    fresh = make_trainer()
+    snapshot = params(fresh)
+    with pytest.raises(ValueError, match="corrupt"):
+        fresh.load_checkpoint(str(path))
+    assert path.read_bytes() == before
+    assert_identical(snapshot, params(fresh)) and fresh.step == 0
+
+
+def test_mismatched_checkpoint_raises_naming_the_difference(tmp_path):
+    path = str(tmp_path / "c.pt")
+    make_trainer().save_checkpoint(path)
+    before = open(path, "rb").read()
+    with pytest.raises(ValueError, match="batch_size"):
+        make_trainer(dataclasses.replace(CFG, batch_size=64)).load_checkpoint(path)
+    wider = make_trainer(width=32)
+    snapshot = params(wider)
+    with pytest.raises(ValueError, match="does not match"):
+        wider.load_checkpoint(path)
+    assert_identical(snapshot, params(wider))
+    assert open(path, "rb").read() == before
+
+
+class ExplodingData:
+    """Real data that turns infinite from the 8th draw on."""
+
+    def __init__(self) -> None:
+        self.draws, self.inner = 0, toy("ring8")
+
+    def sample(self, n, generator=None):
+        self.draws += 1
+        x = self.inner.sample(n, generator)
+        return x * float("inf") if self.draws >= 8 else x
+
+
+def test_non_finite_loss_stops_with_step_and_keeps_last_checkpoint(tmp_path):
+    path = tmp_path / "c.pt"
+    cfg = dataclasses.replace(CFG, checkpoint_every=2, checkpoint_path=str(path))
+    torch.manual_seed(0)
+    t = Trainer(Generator(3, 2, 16, 2), Discriminator(2, 16, 2), ExplodingData(), cfg)
+    with pytest.raises(DivergenceError, match=r"d_loss.*step 4"):  # k=2: draw 8 is in iteration 4
+        t.fit()
+    assert t.step == 3
+    saved = torch.load(path, weights_only=True)
+    assert saved["step"] == 2
+    assert all(torch.isfinite(v).all() for v in saved["D"].values())
+    assert all(torch.isfinite(p).all() for p in t.D.parameters())  # the bad update was not applied
+
+
+def test_wgan_with_weight_clipping_runs_through_the_same_trainer():
+    cfg = dataclasses.replace(CFG, loss="wgan", ema=0.0, steps=5)
+    t = make_trainer(cfg, constraint=WeightClipping(0.01))
+    t.fit()
+    assert max(p.abs().max().item() for p in t.D.parameters()) <= torch.tensor(0.01).item()
