@@ -19,7 +19,7 @@ TORCH_PIP_ARGS ?=
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: all venv test unit-test notebook-test book clean distclean
+.PHONY: all venv test unit-test notebook-test book notebooks clean distclean
 
 all: test book
 
@@ -49,6 +49,11 @@ endif
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Book: $(CURDIR)/_build/html/index.html"
+
+# Re-execute every notebook in place from a clean kernel: what to run after changing a
+# notebook or the library, before committing (nbval then compares against these outputs).
+notebooks: $(STAMP)
+	cd notebooks && for nb in *.ipynb; do echo "executing $$nb"; ../$(BIN)/jupyter-execute --inplace "$$nb" || exit 1; done
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis .jupyter_cache
