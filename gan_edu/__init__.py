@@ -14,3 +14,15 @@ Nothing here touches a GPU at import time; ``device="auto"`` picks one when aske
 """
 
 __version__ = "0.1.0"
+
+from gan_edu.distributions import Categorical, GaussianMixture, toy
+from gan_edu.losses import get_loss
+from gan_edu.metrics import mode_coverage
+from gan_edu.models import Discriminator, Generator
+from gan_edu.recipes import train_toy
+from gan_edu.train import DivergenceError, History, TrainConfig, Trainer
+
+__all__ = [
+    "Categorical", "GaussianMixture", "toy", "get_loss", "mode_coverage", "Discriminator", "Generator",
+    "train_toy", "DivergenceError", "History", "TrainConfig", "Trainer",
+]

@@ -1,6 +1,7 @@
 """The trainer: config validation, reproducibility, checkpoints, divergence guard, history."""
 
 import dataclasses
+import math
 import os
 import re
 
@@ -176,3 +177,27 @@ def test_wgan_with_weight_clipping_runs_through_the_same_trainer():
     t = make_trainer(cfg, constraint=WeightClipping(0.01))
     t.fit()
     assert max(p.abs().max().item() for p in t.D.parameters()) <= torch.tensor(0.01).item()
+
+
+def test_fit_d_only_trains_d_towards_optimum_for_fixed_g():
+    t = make_trainer()
+    g_before = [p.clone() for p in t.G.parameters()]
+    history = t.fit(20, d_only=True)
+    assert_identical(g_before, [p.detach() for p in t.G.parameters()])
+    assert history.d_loss[-1] < history.d_loss[0]
+
+
+def test_bf16_autocast_runs_on_cpu_with_finite_losses():
+    t = make_trainer(dataclasses.replace(CFG, precision="bf16", steps=5))
+    history = t.fit()
+    assert all(math.isfinite(v) for v in history.d_loss + history.g_loss)
+    assert all(p.dtype == torch.float32 for p in t.G.parameters())  # master weights stay fp32
+
+
+def test_device_auto_needs_no_gpu_and_missing_cuda_is_a_value_error():
+    from gan_edu.device import resolve_device
+
+    assert resolve_device("auto").type in {"cuda", "mps", "cpu"}
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="cuda"):
+            resolve_device("cuda")
