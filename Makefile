@@ -2,6 +2,7 @@
 #
 #   make book   execute the notebooks (cached) and build the HTML book with -n -W
 #   make test   unit tests, then the notebooks re-executed against their stored outputs (nbval)
+#   make browser-test   the built book checked in headless Chromium (run after `make book`)
 #   make clean  remove build outputs and caches (keeps .venv; `make distclean` removes it too)
 #
 # Both targets create .venv on first use and are no-ops to re-install afterwards.
@@ -19,9 +20,9 @@ TORCH_PIP_ARGS ?=
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: all venv test unit-test notebook-test book notebooks clean distclean
+.PHONY: all venv test unit-test notebook-test book browser-test notebooks clean distclean
 
-all: test book
+all: test book browser-test
 
 venv: $(STAMP)
 
@@ -35,7 +36,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 test: unit-test notebook-test
 
 unit-test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 
 # Strict nbval: every stored output must be reproduced. Skipped (not failed) when there is
 # no notebook yet, because pytest exits with code 5 when it collects nothing.
@@ -50,13 +51,19 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
+# Every page of the built book in headless Chromium (Debian's chromium, installed with
+# apt-get when missing): console errors, math, images, links, Colab links, search.
+# Screenshots and a JSON report go to test-artifacts/.
+browser-test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+
 # Re-execute every notebook in place from a clean kernel: what to run after changing a
 # notebook or the library, before committing (nbval then compares against these outputs).
 notebooks: $(STAMP)
 	cd notebooks && for nb in *.ipynb; do echo "executing $$nb"; ../$(BIN)/jupyter-execute --inplace "$$nb" || exit 1; done
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis .jupyter_cache
+	rm -rf _build .pytest_cache .hypothesis .jupyter_cache test-artifacts
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
 	find . -path ./$(VENV) -prune -o -type d -name "*.egg-info" -exec rm -rf {} +
 

@@ -199,3 +199,89 @@ def test_notebook_is_committed_from_a_clean_in_order_run(notebook: Path) -> None
 def test_notebook_kernel_is_python3(notebook: Path) -> None:
     kernelspec = _load(notebook).get("metadata", {}).get("kernelspec", {})
     assert kernelspec.get("name") == "python3", f"{notebook.name}: kernelspec {kernelspec}"
+
+
+# --- Colab as it is ---------------------------------------------------------------------------
+
+# Code that trains a network: such a notebook asks Colab for a GPU and passes a device along.
+_TRAINS = re.compile(r"\b(Trainer|train_toy|build_toy_trainer|\.fit)\(")
+# Reading files: a notebook must not need anything outside the repository or local data.
+_READS = re.compile(r"\b(open|read_csv|loadtxt|genfromtxt|imread)\(|np\.load\(|torch\.load\(|Path\(|[\"']/(home|Users|tmp|mnt|data)/")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_metadata_is_what_colab_expects(notebook: Path) -> None:
+    nb = _load(notebook)
+    metadata = nb["metadata"]
+    assert nb["nbformat"] == 4
+    assert metadata["kernelspec"] == {"display_name": "Python 3", "language": "python", "name": "python3"}
+    assert metadata.get("colab", {}).get("provenance") == [], f"{notebook.name}: no colab metadata"
+    trains = any(_TRAINS.search(_source(cell)) for cell in _code_cells(nb))
+    if trains:
+        assert metadata.get("accelerator") == "GPU", f"{notebook.name} trains but has no GPU accelerator hint"
+        assert metadata["colab"].get("gpuType"), f"{notebook.name}: no colab.gpuType"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_has_one_marked_parameter_cell_defaulting_to_ci_scale(notebook: Path) -> None:
+    cells = _code_cells(_load(notebook))
+    tagged = [cell for cell in cells if "parameters" in cell["metadata"].get("tags", [])]
+    assert len(tagged) == 1, f"{notebook.name}: {len(tagged)} cells tagged 'parameters'"
+    assert cells.index(tagged[0]) == 1, f"{notebook.name}: the parameter cell must follow the install cell"
+    source = _source(tagged[0])
+    assert source.startswith("# Parameters"), f"{notebook.name}: parameter cell must say what it is"
+    assert re.search(r"^FULL_SCALE = False\b", source, flags=re.MULTILINE), notebook.name
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_training_notebook_picks_the_gpu_when_there_is_one(notebook: Path) -> None:
+    cells = _code_cells(_load(notebook))
+    code = "\n".join(_source(cell) for cell in cells)
+    if not _TRAINS.search(code):
+        pytest.skip(f"{notebook.name} trains nothing")
+    assert not re.search(r"device\s*=\s*[\"'](cpu|cuda)", code), f"{notebook.name} hard-codes a device"
+    assert re.search(r"device\s*=\s*(DEVICE|[\"']auto[\"'])", code), f"{notebook.name} passes no device"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_reads_no_file_outside_the_repository(notebook: Path) -> None:
+    offenders = [line.strip() for cell in _code_cells(_load(notebook))[1:]
+                 for line in _source(cell).splitlines() if _READS.search(line)]
+    assert not offenders, f"{notebook.name} reads files: {offenders}"
+
+
+# --- figures and exercises --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_every_notebook_figure_has_a_caption_alt_text_and_a_name(notebook: Path) -> None:
+    for cell in _code_cells(_load(notebook)):
+        images = [out for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+        if not images:
+            continue
+        assert len(images) == 1, f"{notebook.name}: a cell shows {len(images)} figures; one per cell"
+        meta = cell["metadata"].get("mystnb", {})
+        caption = meta.get("figure", {}).get("caption", "")
+        alt = meta.get("image", {}).get("alt", "")
+        first_line = _source(cell).splitlines()[0]
+        assert len(caption) > 40, f"{notebook.name}: figure of cell '{first_line}' has no caption"
+        assert len(alt) > 40 and ".png" not in alt, f"{notebook.name}: figure of cell '{first_line}' has no alt text"
+        assert re.fullmatch(r"fig-[a-z0-9-]+", meta["figure"].get("name", "")), notebook.name
+
+
+CHAPTERS = [p for p in PAGES if p.stem not in {"intro", "benchmarks", "errata", "references"}]
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=_ids(CHAPTERS))
+def test_chapter_ends_with_exercises_with_hidden_solutions_one_checkable_by_code(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    headings = re.findall(r"^(#{1,6}) (.+)$", text, flags=re.MULTILINE)
+    assert headings[-1][1].strip() == "Exercises", f"{page.name}: last section is {headings[-1][1]!r}"
+    # sphinx-exercise directives, plain or gated (-start/-end), with ``` or ::: fences.
+    exercises = re.findall(r"^(?:`{3,}|:{3,})\{exercise(?:-start)?\}", text, flags=re.MULTILINE)
+    solutions = re.findall(r"^(?:`{3,}|:{3,})\{solution(?:-start)?\}[^\n]*\n(?::[a-z-]+:[^\n]*\n)*", text,
+                           flags=re.MULTILINE)
+    assert exercises and len(solutions) == len(exercises), f"{page.name}: {len(exercises)} exercises, {len(solutions)} solutions"
+    assert all(":class: dropdown" in s for s in solutions), f"{page.name}: every solution must be a collapsed dropdown"
+    section = text[text.rindex("# Exercises"):]
+    assert "```python" in section or "```{code-cell}" in section, f"{page.name}: no exercise checkable by running code"
