@@ -49,3 +49,110 @@ def test_short_run_writes_png_and_metrics(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 50 and metrics["n_modes"] == 8 and 0 <= metrics["modes"] <= 8
     assert "modes" in proc.stdout and "high quality" in proc.stdout
+
+
+# --- python -m gan_edu train dcgan -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "dcgan", "--dataset", "imagenet", "--out", "x"],  # unknown data set
+    ["train", "vae", "--out", "x"],  # unknown model
+    ["train", "dcgan", "--steps", "0", "--out", "x"],
+    ["train", "dcgan", "--batch-size", "-3", "--out", "x"],
+    ["train", "dcgan", "--precision", "fp8", "--out", "x"],
+    ["train", "dcgan"],  # --out missing
+    ["train", "dcgan", "--resume", "--out", "x"],  # nothing to resume
+    ["train", "dcgan", "--resume", "--force", "--out", "x"],
+])
+def test_train_bad_arguments_exit_with_usage_error(argv, tmp_path, capsys):
+    os.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "usage" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "x")
+
+
+def test_train_does_not_overwrite_a_run_without_force(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "checkpoint.pt").write_bytes(b"precious")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "dcgan", "--dry-run", "--out", str(out), "--no-progress"])
+    assert exit_info.value.code == 2 and "--force" in capsys.readouterr().err
+    assert (out / "checkpoint.pt").read_bytes() == b"precious"
+
+
+def test_train_offline_download_fails_with_a_clear_message(tmp_path, capsys, monkeypatch):
+    import urllib.error
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    out = tmp_path / "run"
+    code = main(["train", "dcgan", "--dataset", "mnist", "--data-root", str(tmp_path / "cache"), "--device", "cpu",
+                 "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "internet" in err and "Digits" in err
+    assert not out.exists()
+
+
+def _train(out, *extra):
+    return main(["train", "dcgan", "--dataset", "digits", "--steps", "4", "--checkpoint-every", "2",
+                 "--sample-every", "2", "--eval-every", "4", "--eval-samples", "100", "--device", "cpu",
+                 "--out", str(out), "--no-progress", *extra])
+
+
+def test_train_writes_grids_metrics_log_and_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    assert _train(out) == 0
+    grids = sorted(p.name for p in (out / "samples").iterdir())
+    assert grids == ["final.png", "step_000000.png", "step_000002.png", "step_000004.png"]
+    assert (out / "samples" / "final.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == [1, 2, 3, 4]  # the log period divides the sample period
+    assert "fid" not in rows[1] and "fid" in rows[3]  # metrics every --eval-every steps
+    assert rows[-1]["fid"] > rows[-1]["fid_floor"] > 0  # an untrained G is far from the data
+    assert json.loads((out / "run.json").read_text())["steps"] == 4
+
+
+def test_train_resume_ends_where_an_uninterrupted_run_ends(tmp_path, monkeypatch):
+    import torch
+
+    from gan_edu.train import Trainer
+
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    assert _train(whole) == 0
+
+    iteration = Trainer.iteration
+
+    def interrupted(self, d_only=False):
+        if self.step == 3:  # after the checkpoint at step 2 and the log row of step 3
+            raise KeyboardInterrupt
+        iteration(self, d_only)
+
+    monkeypatch.setattr(Trainer, "iteration", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _train(split)
+    monkeypatch.setattr(Trainer, "iteration", iteration)
+    assert _train(split, "--resume") == 0
+
+    a = torch.load(whole / "checkpoint.pt", weights_only=True)
+    b = torch.load(split / "checkpoint.pt", weights_only=True)
+    assert a["step"] == b["step"] == 4
+    for key in a["G"]:
+        assert torch.equal(a["G"][key], b["G"][key]), key
+    rows = [json.loads(line)["step"] for line in (split / "metrics.jsonl").read_text().splitlines()]
+    assert rows == [1, 2, 3, 4]  # the row of step 3, logged after the checkpoint, is not repeated
+
+
+def test_train_resume_refuses_a_different_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(out) == 0
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        _train(out, "--resume", "--seed", "7")
+    assert exit_info.value.code == 2 and "--seed" in capsys.readouterr().err
+    assert (out / "checkpoint.pt").read_bytes() == before
