@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     train.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16: autocast")
-    train.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                       help="channels_last memory format (default: the recipe's, on)")
     train.add_argument("--compile", action="store_true", help="torch.compile G and D")
     train.add_argument("--sample-every", type=_positive_int, default=250, help="sample grid period (steps)")
     train.add_argument("--eval-every", type=_positive_int, default=None,
@@ -211,18 +212,20 @@ def _train(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     recipe = DCGAN_RECIPES[args.dataset]
     overrides = {} if args.batch_size is None else {"batch_size": args.batch_size}
+    if args.channels_last is not None:
+        overrides["channels_last"] = args.channels_last
     log_every = math.gcd(math.gcd(args.sample_every, eval_every), 25)
     try:
         trainer = build_dcgan_trainer(
             args.dataset, seed=args.seed, steps=args.steps, device=args.device, root=args.data_root,
-            precision=args.precision, channels_last=args.channels_last, compile=args.compile,
+            precision=args.precision, compile=args.compile,
             checkpoint_every=args.checkpoint_every, checkpoint_path=checkpoint_path, log_every=log_every,
             **overrides)
     except (RuntimeError, FileNotFoundError, ValueError) as error:  # offline download, bad file, ...
         print(f"python -m gan_edu train: error: {error}", file=sys.stderr)
         return 1
     cfg = trainer.config
-    args.steps, args.batch_size = cfg.steps, cfg.batch_size
+    args.steps, args.batch_size, args.channels_last = cfg.steps, cfg.batch_size, cfg.channels_last
     evaluate = _evaluator(args.dataset, recipe.resolution, args.eval_samples, args.seed)
 
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)

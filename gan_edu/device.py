@@ -1,4 +1,5 @@
-"""Where tensors live and in which precision: ``"auto"`` picks CUDA, then MPS, then CPU.
+"""Where tensors live, how they get there and in which precision: ``"auto"`` picks CUDA,
+then MPS, then CPU; :func:`to_device` copies host batches to a GPU without waiting for it.
 
 Nothing here runs at import time, and nothing in the library needs a GPU; the
 GPU paths (bf16 autocast, channels_last, torch.compile) are switches of
@@ -11,7 +12,7 @@ import contextlib
 
 import torch
 
-__all__ = ["resolve_device", "autocast"]
+__all__ = ["resolve_device", "autocast", "to_device"]
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -32,6 +33,19 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} requested but CUDA is not available")
     return resolved
+
+
+def to_device(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``x`` on ``device``; a CPU tensor bound for CUDA goes through pinned memory, asynchronously.
+
+    A copy from ordinary (pageable) host memory makes the host wait until the GPU has
+    finished all the work queued before it. Pinned (page-locked) memory lets the copy be
+    queued like a kernel (``non_blocking=True``) and the host go on; PyTorch's pinned-memory
+    cache keeps the source alive until the copy has run.
+    """
+    if device.type == "cuda" and x.device.type == "cpu":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)
 
 
 def autocast(device: torch.device, precision: str = "fp32"):

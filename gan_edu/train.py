@@ -14,6 +14,12 @@ comes from the trainer's own seeded ``torch.Generator``, which is saved in the
 checkpoint, so a resumed run is bit-identical to an uninterrupted one on CPU.
 The per-step :class:`History` (losses, D outputs, gradient norms) is returned
 by :meth:`Trainer.fit` and plotted by :meth:`History.plot`.
+
+The same loop runs on a CPU or a GPU (``device="auto"``); bf16 autocast,
+channels_last and ``torch.compile`` are switches of :class:`TrainConfig` that
+change how fast it runs, not what it computes. How the data reach the device,
+and where the loop waits for it, is written down at :meth:`Trainer.sample_real`
+and :meth:`Trainer._check`.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ import torch
 from torch import Tensor, nn
 
 from . import checkpoint
-from .device import autocast, resolve_device
+from .data import ImageDataset
+from .device import autocast, resolve_device, to_device
 from .losses import LOSSES, GANLoss, Penalty, get_loss
 
 __all__ = ["TrainConfig", "Trainer", "DataSource", "DivergenceError", "History"]
@@ -95,13 +102,53 @@ class History:
         return fig
 
 
+def _kernel(params: list[Tensor]) -> dict[str, bool]:
+    """``fused=True`` where PyTorch has a fused kernel for the weights' device (CPU, CUDA):
+    one pass over the weights per update instead of one per arithmetic step; else foreach."""
+    if params and all(p.device.type in ("cpu", "cuda") for p in params):
+        return {"fused": True}
+    return {"foreach": True}
+
+
 # Adam is the default of practice (Kingma & Ba 2015; betas as in DCGAN). Plain gradient
 # descent is the source's algorithm box taken literally; unlike Adam it does not rescale
 # small gradients, which is what makes the saturation of the minimax loss visible.
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
-    "adam": lambda params, lr, betas: torch.optim.Adam(params, lr=lr, betas=betas, foreach=True),
-    "sgd": lambda params, lr, betas: torch.optim.SGD(params, lr=lr, foreach=True),
+    "adam": lambda params, lr, betas: torch.optim.Adam(params, lr=lr, betas=betas, **_kernel(params)),
+    "sgd": lambda params, lr, betas: torch.optim.SGD(params, lr=lr, **_kernel(params)),
 }
+
+
+class _DeviceImages:
+    """An in-memory :class:`~gan_edu.data.ImageDataset` copied to a CUDA device once.
+
+    Each batch is then gathered on the device: per step only the ``n`` indices cross
+    the bus (pinned, asynchronously) instead of ``n`` images. The indices are drawn as
+    ``ImageDataset.sample`` draws them (``torch.randint`` on the CPU generator), so the
+    batches, and the generator's state in checkpoints, are those of a CPU run.
+    """
+
+    def __init__(self, data: ImageDataset, device: torch.device) -> None:
+        self.images = data.images.to(device)  # (N, C, H, W), once
+        self.device = device
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        index = torch.randint(len(self.images), (n,), generator=generator)  # (n,), on the CPU
+        return self.images[to_device(index, self.device)]  # (n, C, H, W)
+
+
+# An ImageDataset larger than this share of the GPU's memory stays on the CPU.
+_MAX_DEVICE_DATA_FRACTION = 0.25
+
+
+def _place_data(data: DataSource, device: torch.device) -> DataSource:
+    """The data as the trainer samples them: an ``ImageDataset`` that fits moves to the GPU once."""
+    if (device.type == "cuda" and isinstance(data, ImageDataset)
+            and type(data).sample is ImageDataset.sample):  # a subclass's own sampling is kept
+        size = data.images.numel() * data.images.element_size()
+        if size <= _MAX_DEVICE_DATA_FRACTION * torch.cuda.get_device_properties(device).total_memory:
+            return _DeviceImages(data, device)
+    return data
 
 
 @dataclass(frozen=True)
@@ -199,14 +246,18 @@ class Trainer:
         self.loss = loss if loss is not None else get_loss(config.loss)
         self.penalty = penalty
         self.constraint = constraint
-        memory_format = torch.channels_last if config.channels_last else torch.preserve_format
-        self.G = G.to(self.device, memory_format=memory_format)
-        self.D = D.to(self.device, memory_format=memory_format)
+        # channels_last (NHWC) is the layout the convolution kernels of cuDNN's tensor cores
+        # and of oneDNN on CPUs prefer; it changes the weights' strides, not their values.
+        self.memory_format = torch.channels_last if config.channels_last else torch.preserve_format
+        self.G = G.to(self.device, memory_format=self.memory_format)
+        self.D = D.to(self.device, memory_format=self.memory_format)
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema > 0 else None
         self._G = torch.compile(self.G) if config.compile else self.G
         self._D = torch.compile(self.D) if config.compile else self.D
-        self.opt_d = OPTIMIZERS[config.optimizer](self.D.parameters(), config.lr_d, config.betas)
-        self.opt_g = OPTIMIZERS[config.optimizer](self.G.parameters(), config.lr_g, config.betas)
+        self._params_g = list(self.G.parameters())
+        self.opt_d = OPTIMIZERS[config.optimizer](list(self.D.parameters()), config.lr_d, config.betas)
+        self.opt_g = OPTIMIZERS[config.optimizer](self._params_g, config.lr_g, config.betas)
+        self._data = _place_data(data, self.device)
         # One CPU generator for every draw (z, x_real, penalty noise): saved in checkpoints.
         self.generator = torch.Generator().manual_seed(config.seed)
         if penalty is not None and getattr(penalty, "generator", False) is None:
@@ -218,10 +269,20 @@ class Trainer:
     # -- sampling -----------------------------------------------------------------------
     def sample_z(self, n: int) -> Tensor:
         """z ~ N(0, I) of shape ``(n, latent_dim)``, from the trainer's generator."""
-        return torch.randn(n, self.config.latent_dim, generator=self.generator).to(self.device)
+        return to_device(torch.randn(n, self.config.latent_dim, generator=self.generator), self.device)
 
     def sample_real(self, n: int) -> Tensor:
-        return self.data.sample(n, self.generator).to(self.device)
+        """x_real: ``n`` draws of p_r, on the trainer's device (channels_last when switched on).
+
+        Every draw uses the trainer's CPU generator, on any device, so a run is reproducible
+        and resumable. On CUDA a batch sampled on the CPU is pinned and copied
+        asynchronously; an in-memory ``ImageDataset`` that fits in a quarter of the GPU's
+        memory is copied to the GPU once, in the constructor, and gathered there.
+        """
+        x = to_device(self._data.sample(n, self.generator), self.device)
+        if self.config.channels_last and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)  # (n, C, H, W) with NHWC strides
+        return x
 
     @torch.no_grad()
     def sample(self, n: int, ema: bool = True) -> Tensor:
@@ -234,9 +295,20 @@ class Trainer:
         return x
 
     # -- the two updates ----------------------------------------------------------------
-    def _check(self, name: str, value: Tensor) -> None:
-        if not torch.isfinite(value):
-            raise DivergenceError(f"non-finite {name} = {value.item()} at step {self.step + 1}")
+    def _check(self, name: str, loss: Tensor) -> float:
+        """The divergence guard: ``loss`` as a float, or :class:`DivergenceError` if it is not finite.
+
+        It runs between the forward pass and ``backward()``, so a bad loss never reaches the
+        weights or Adam's moments. Reading the value is the one host-device synchronisation of
+        an update (free on a CPU; on a GPU the host waits for the forward pass). It cannot be
+        one fused check per iteration: G's loss is computed with the D that D's update has just
+        produced, so each loss is checked before its own update. The float read here is what
+        :meth:`step_d`/:meth:`step_g` return, so nothing waits for the update itself.
+        """
+        value = loss.item()
+        if not math.isfinite(value):
+            raise DivergenceError(f"non-finite {name} = {value} at step {self.step + 1}")
+        return value
 
     def step_d(self) -> float:
         """One D update; returns D's loss. Call it alone to train D for a fixed G."""
@@ -249,13 +321,14 @@ class Trainer:
         if needs_grad:
             x_real.requires_grad_(True)
         with autocast(self.device, cfg.precision):
-            x_fake = self._G(z).detach()  # D's step must not move G
+            with torch.no_grad():  # D's step must not move G: no graph through G is built
+                x_fake = self._G(z)
             logits_real = self._D(x_real)
             logits_fake = self._D(x_fake)
             d_loss = self.loss.d_loss(logits_real.float(), logits_fake.float())
             if self.penalty is not None:
                 d_loss = d_loss + self.penalty(self.D, x_real, x_fake, logits_real.float())
-        self._check("d_loss", d_loss)
+        value = self._check("d_loss", d_loss)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -263,7 +336,7 @@ class Trainer:
             self.constraint(self.D)
         self._stats.update(d_loss=d_loss.detach(), logits_real=logits_real.detach(),
                            logits_fake=logits_fake.detach())
-        return d_loss.item()
+        return value
 
     def step_g(self) -> float:
         """One G update; returns G's loss."""
@@ -273,18 +346,18 @@ class Trainer:
         with autocast(self.device, cfg.precision):
             logits_fake = self._D(self._G(z))
             g_loss = self.loss.g_loss(logits_fake.float())
-        self._check("g_loss", g_loss)
+        value = self._check("g_loss", g_loss)
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward(inputs=list(self.G.parameters()))  # no gradients into D's weights
+        g_loss.backward(inputs=self._params_g)  # no gradients into D's weights
         self.opt_g.step()
         if self.G_ema is not None:
             # (3) G_ema <- ema * G_ema + (1 - ema) * G: a smoothed G for sampling.
             ema_params = list(self.G_ema.parameters())
-            torch._foreach_lerp_(ema_params, list(self.G.parameters()), 1.0 - cfg.ema)
+            torch._foreach_lerp_(ema_params, self._params_g, 1.0 - cfg.ema)
             for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
                 b_ema.copy_(b)
         self._stats["g_loss"] = g_loss.detach()
-        return g_loss.item()
+        return value
 
     def _set_lr(self) -> None:
         scale = self.config.lr_scale(self.step)
@@ -341,16 +414,17 @@ class Trainer:
 
     def _log(self) -> dict[str, float]:
         s = self._stats
+        nan = torch.full((), float("nan"), device=s["d_loss"].device)
         grads_d = [p.grad for p in self.D.parameters() if p.grad is not None]
         grads_g = [p.grad for p in self.G.parameters() if p.grad is not None]
-        row = dict(
-            step=self.step,
-            d_loss=s["d_loss"].item(), g_loss=s["g_loss"].item() if "g_loss" in s else float("nan"),
-            d_real=torch.sigmoid(s["logits_real"]).mean().item(),
-            d_fake=torch.sigmoid(s["logits_fake"]).mean().item(),
-            logit_real=s["logits_real"].mean().item(), logit_fake=s["logits_fake"].mean().item(),
-            grad_norm_d=_total_norm(grads_d), grad_norm_g=_total_norm(grads_g),
+        stats = dict(  # 0-dim tensors, still on the device ...
+            d_loss=s["d_loss"], g_loss=s.get("g_loss", nan),
+            d_real=torch.sigmoid(s["logits_real"]).mean(), d_fake=torch.sigmoid(s["logits_fake"]).mean(),
+            logit_real=s["logits_real"].mean(), logit_fake=s["logits_fake"].mean(),
+            grad_norm_d=_total_norm(grads_d, nan), grad_norm_g=_total_norm(grads_g, nan),
         )
+        values = torch.stack([v.float() for v in stats.values()]).tolist()  # ... read in one copy
+        row = {"step": self.step, **dict(zip(stats, values))}
         self.history.append(row)
         return row
 
@@ -368,7 +442,8 @@ class Trainer:
         checkpoint.load(self, path)
 
 
-def _total_norm(grads: list[Tensor]) -> float:
+def _total_norm(grads: list[Tensor], empty: Tensor) -> Tensor:
+    """Global L2 norm of ``grads`` (a 0-dim tensor); ``empty`` when there are none."""
     if not grads:
-        return float("nan")
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))).item()
+        return empty
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))

@@ -201,3 +201,86 @@ def test_device_auto_needs_no_gpu_and_missing_cuda_is_a_value_error():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="cuda"):
             resolve_device("cuda")
+
+
+# -- GPU switches and data paths, checked on the CPU ----------------------------------------
+
+from gan_edu.data import ImageDataset  # noqa: E402
+from gan_edu.device import to_device  # noqa: E402
+from gan_edu.models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator  # noqa: E402
+from gan_edu.train import _DeviceImages, _place_data  # noqa: E402
+
+TINY_DCGAN = DCGANConfig(resolution=16, channels=1, latent_dim=8, ngf=8, ndf=8)
+IMAGES = ImageDataset(torch.rand(128, 1, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1,
+                      torch.zeros(128, dtype=torch.int64))
+
+
+def make_dcgan_trainer(**overrides) -> Trainer:
+    torch.manual_seed(0)
+    config = TrainConfig(**{**dict(steps=8, batch_size=16, latent_dim=8, device="cpu", log_every=1), **overrides})
+    return Trainer(DCGANGenerator(TINY_DCGAN), DCGANDiscriminator(TINY_DCGAN), IMAGES, config)
+
+
+def test_channels_last_dcgan_trains_like_the_contiguous_one():
+    plain, nhwc = make_dcgan_trainer(), make_dcgan_trainer(channels_last=True)
+    convs = lambda t: [p for p in t.D.parameters() if p.dim() == 4]  # noqa: E731
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in convs(nhwc))
+    assert not all(p.is_contiguous(memory_format=torch.channels_last) for p in convs(plain))
+    assert nhwc.sample_real(4).is_contiguous(memory_format=torch.channels_last)
+    plain.sample_real(4)  # keep the two generators in step
+    h_plain, h_nhwc = plain.fit(), nhwc.fit()
+    torch.testing.assert_close(torch.tensor(h_nhwc.d_loss), torch.tensor(h_plain.d_loss), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(torch.tensor(h_nhwc.g_loss), torch.tensor(h_plain.g_loss), rtol=1e-5, atol=1e-5)
+    for p, q in zip(nhwc.G.parameters(), plain.G.parameters()):
+        torch.testing.assert_close(p.detach(), q.detach(), rtol=1e-4, atol=1e-5)
+
+
+def test_bf16_autocast_dcgan_on_cpu_is_finite_and_close_to_fp32():
+    fp32, bf16 = make_dcgan_trainer(), make_dcgan_trainer(precision="bf16")
+    h32, h16 = fp32.fit(), bf16.fit()
+    assert all(math.isfinite(v) for v in h16.d_loss + h16.g_loss)
+    assert h16.d_loss != h32.d_loss  # the convolutions did run in bf16 ...
+    assert max(abs(a - b) for a, b in zip(h16.d_loss + h16.g_loss, h32.d_loss + h32.g_loss)) < 0.02  # ... to ~1e-3
+    assert all(p.dtype == torch.float32 for p in bf16.D.parameters())
+
+
+@pytest.mark.slow
+def test_compiled_dcgan_trains_like_the_eager_one():
+    eager, compiled = make_dcgan_trainer(steps=3), make_dcgan_trainer(steps=3, compile=True)
+    h_eager, h_compiled = eager.fit(), compiled.fit()
+    assert compiled._D is not compiled.D  # the compiled wrapper ran, the plain module holds the weights
+    torch.testing.assert_close(torch.tensor(h_compiled.d_loss), torch.tensor(h_eager.d_loss), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(torch.tensor(h_compiled.g_loss), torch.tensor(h_eager.g_loss), rtol=1e-4, atol=1e-5)
+
+
+def test_images_copied_to_the_device_are_drawn_like_the_dataset_draws_them():
+    a, b = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    on_device = _DeviceImages(IMAGES, torch.device("cpu"))
+    assert torch.equal(on_device.sample(32, a), IMAGES.sample(32, b))
+    assert torch.equal(a.get_state(), b.get_state())  # checkpoints see the same generator state
+    assert _place_data(IMAGES, torch.device("cpu")) is IMAGES  # on a CPU nothing is copied
+    assert to_device(IMAGES.images, torch.device("cpu")) is IMAGES.images
+
+
+def test_step_returns_the_loss_the_divergence_guard_read():
+    t = make_dcgan_trainer()
+    d_loss, g_loss = t.step_d(), t.step_g()
+    assert isinstance(d_loss, float) and d_loss == t._stats["d_loss"].item()
+    assert isinstance(g_loss, float) and g_loss == t._stats["g_loss"].item()
+
+
+def test_optimizers_use_one_fused_kernel_on_cpu():
+    t = make_trainer()
+    assert t.opt_d.defaults["fused"] and t.opt_g.defaults["fused"]
+    sgd = make_trainer(dataclasses.replace(CFG, optimizer="sgd"))
+    assert sgd.opt_d.defaults["fused"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_run_draws_the_cpu_runs_batches_from_images_kept_on_the_gpu():
+    cpu, gpu = make_dcgan_trainer(), make_dcgan_trainer(device="cuda")
+    assert isinstance(gpu._data, _DeviceImages) and gpu._data.images.is_cuda
+    assert torch.equal(gpu.sample_real(16).cpu(), cpu.sample_real(16))
+    assert torch.equal(gpu.sample_z(16).cpu(), cpu.sample_z(16))
+    h_cpu, h_gpu = cpu.fit(), gpu.fit()
+    torch.testing.assert_close(torch.tensor(h_gpu.d_loss), torch.tensor(h_cpu.d_loss), rtol=1e-2, atol=1e-2)
