@@ -204,7 +204,7 @@ def test_notebook_kernel_is_python3(notebook: Path) -> None:
 # --- Colab as it is ---------------------------------------------------------------------------
 
 # Code that trains a network: such a notebook asks Colab for a GPU and passes a device along.
-_TRAINS = re.compile(r"\b(Trainer|train_toy|build_toy_trainer|\.fit)\(")
+_TRAINS = re.compile(r"\b(Trainer|train_toy|build_toy_trainer|train_dcgan|build_dcgan_trainer|\.fit)\(")
 # Reading files: a notebook must not need anything outside the repository or local data.
 _READS = re.compile(r"\b(open|read_csv|loadtxt|genfromtxt|imread)\(|np\.load\(|torch\.load\(|Path\(|[\"']/(home|Users|tmp|mnt|data)/")
 

@@ -1,5 +1,10 @@
-"""Generator and discriminator networks. ``mlp``: fully connected nets for low-dimensional data."""
+"""Generator and discriminator networks.
 
+* ``mlp``: fully connected nets for low-dimensional data (the toy chapters);
+* ``dcgan``: the convolutional nets of Radford et al. (2016) for images.
+"""
+
+from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .mlp import MLP, Discriminator, Generator
 
-__all__ = ["MLP", "Generator", "Discriminator"]
+__all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator"]
