@@ -322,12 +322,7 @@ class ImageResult:
 @torch.no_grad()
 def generate(trainer: Trainer, z: Tensor) -> Tensor:
     """G(z) for a given noise batch ``z`` ``(n, latent_dim)``, in eval mode, as a CPU float tensor."""
-    G = trainer.G_ema if trainer.G_ema is not None else trainer.G
-    was_training = G.training
-    G.eval()
-    x = G(z.to(trainer.device)).float().cpu()
-    G.train(was_training)
-    return x
+    return trainer.sample(len(z), z=z).float().cpu()
 
 
 def build_dcgan_trainer(dataset: str = "digits", *, seed: int = 0, steps: int | None = None, device: str = "auto",

@@ -285,12 +285,16 @@ class Trainer:
         return x
 
     @torch.no_grad()
-    def sample(self, n: int, ema: bool = True) -> Tensor:
-        """n samples of p_g (from the EMA of G when ``ema`` and it exists), on the trainer's device."""
+    def sample(self, n: int, ema: bool = True, z: Tensor | None = None) -> Tensor:
+        """n samples of p_g (from the EMA of G when ``ema`` and it exists), on the trainer's device.
+
+        ``z`` ``(n, latent_dim)`` fixes the noise (e.g. a fixed batch for sample grids);
+        by default it is drawn from the trainer's generator.
+        """
         G = self.G_ema if (ema and self.G_ema is not None) else self.G
         was_training = G.training
         G.eval()
-        x = G(self.sample_z(n))
+        x = G(self.sample_z(n) if z is None else z.to(self.device))
         G.train(was_training)
         return x
 

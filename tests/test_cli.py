@@ -18,6 +18,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ["toy", "ring8", "--steps", "0", "--out", "x"],
     ["toy", "ring8"],  # --out missing
     [],
+    ["train", "dcgan", "--dataset", "imagenet", "--out", "x"],  # unknown data set
+    ["train", "vae", "--out", "x"],  # unknown model
+    ["train", "dcgan", "--steps", "0", "--out", "x"],
+    ["train", "dcgan", "--batch-size", "-3", "--out", "x"],
+    ["train", "dcgan", "--precision", "fp8", "--out", "x"],
+    ["train", "dcgan"],  # --out missing
+    ["train", "dcgan", "--resume", "--out", "x"],  # nothing to resume
+    ["train", "dcgan", "--resume", "--force", "--out", "x"],
 ])
 def test_bad_arguments_exit_with_usage_error(argv, tmp_path, capsys):
     os.chdir(tmp_path)
@@ -52,25 +60,6 @@ def test_short_run_writes_png_and_metrics(tmp_path):
 
 
 # --- python -m gan_edu train dcgan -----------------------------------------------------------
-
-
-@pytest.mark.parametrize("argv", [
-    ["train", "dcgan", "--dataset", "imagenet", "--out", "x"],  # unknown data set
-    ["train", "vae", "--out", "x"],  # unknown model
-    ["train", "dcgan", "--steps", "0", "--out", "x"],
-    ["train", "dcgan", "--batch-size", "-3", "--out", "x"],
-    ["train", "dcgan", "--precision", "fp8", "--out", "x"],
-    ["train", "dcgan"],  # --out missing
-    ["train", "dcgan", "--resume", "--out", "x"],  # nothing to resume
-    ["train", "dcgan", "--resume", "--force", "--out", "x"],
-])
-def test_train_bad_arguments_exit_with_usage_error(argv, tmp_path, capsys):
-    os.chdir(tmp_path)
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    assert "usage" in capsys.readouterr().err
-    assert not os.path.exists(tmp_path / "x")
 
 
 def test_train_does_not_overwrite_a_run_without_force(tmp_path, capsys):
