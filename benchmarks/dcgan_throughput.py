@@ -27,7 +27,9 @@ ratio b / a.
 
 ``--gpu-suite`` (CUDA only) times, in one run and within ``--budget`` seconds
 (default 300, compile included): the reference (fp32), the library in fp32,
-bf16, bf16 + channels_last and bf16 + channels_last + torch.compile, each with
+bf16, bf16 + channels_last, bf16 + channels_last + torch.compile, bf16 +
+torch.compile and bf16 + channels_last + torch.compile(mode="reduce-overhead"),
+i.e. CUDA graphs (variant token ``cudagraphs``), each with
 its ratio to the reference and its achieved TFLOP/s against the card's peak
 dense bf16 rate. FLOPs per iteration are counted, not estimated: one eager
 iteration of each loop runs under ``torch.utils.flop_counter.FlopCounterMode``,
@@ -35,8 +37,11 @@ which adds up the convolutions (forward and backward: 2 x MACs each) that
 autograd actually runs. Batch norm, activations, losses and Adam are not
 counted (a few per cent of the FLOPs, all memory-bound). The library's count
 includes its extra G forward, so its TFLOP/s is work it does, not work the
-reference would need. The compiled variant's count is the eager one (same
+reference would need. The compiled variants' count is the eager one (same
 operations). Compilation time is measured in the warm-up and reported apart.
+Ten profiled iterations per loop then give the wall time against the summed GPU
+kernel time ("GPU busy"): well under 100 % means the host, not the GPU, sets the pace.
+Results measured on an H100: ``benchmarks/results/``.
 
     python benchmarks/dcgan_throughput.py                        # CPU: 32 px; GPU: 64 px
     python benchmarks/dcgan_throughput.py --variants fp32 bf16+channels_last+compile
@@ -44,7 +49,7 @@ operations). Compilation time is measured in the warm-up and reported apart.
     python benchmarks/dcgan_throughput.py --quick                # smoke run, < 30 s
 
 Each ``--variants`` entry is the library's switches joined by "+": a precision
-(fp32 or bf16), then optionally channels_last and compile. On a shared CPU,
+(fp32 or bf16), then optionally channels_last, compile and cudagraphs. On a shared CPU,
 ``--threads 1`` gives steadier numbers than threads competing for cores.
 """
 
@@ -194,7 +199,7 @@ class Library:
 
     def __init__(self, ref_G: nn.Module, ref_D: nn.Module, images: torch.Tensor, resolution: int, batch: int,
                  device: torch.device, precision: str = "fp32", channels_last: bool = False,
-                 compile: bool = False) -> None:
+                 compile: bool = False, cudagraphs: bool = False) -> None:
         net_config = DCGANConfig(resolution=resolution, channels=NC, latent_dim=NZ, ngf=NGF, ndf=NDF)
         G, D = DCGANGenerator(net_config), DCGANDiscriminator(net_config)
         G.main.load_state_dict(ref_G.main.state_dict())  # strict: proves the architectures are the same
@@ -202,9 +207,11 @@ class Library:
         data = ImageDataset(images, torch.zeros(len(images), dtype=torch.int64))
         config = TrainConfig(steps=10**9, batch_size=batch, k=1, latent_dim=NZ, lr_d=LR, lr_g=LR,
                              betas=(BETA1, 0.999), loss="ns", device=str(device), precision=precision,
-                             channels_last=channels_last, compile=compile, log_every=10)
+                             channels_last=channels_last, compile=compile or cudagraphs,
+                             compile_mode="reduce-overhead" if cudagraphs else "default", log_every=10)
         self.trainer = Trainer(G, D, data, config)
-        switches = [precision] + ["channels_last"] * channels_last + ["compile"] * compile
+        switches = ([precision] + ["channels_last"] * channels_last + ["compile"] * (compile or cudagraphs)
+                    + ["CUDA graphs (mode reduce-overhead)"] * cudagraphs)
         self.name = "library Trainer, " + " + ".join(switches)
 
     def run(self, steps: int) -> None:
@@ -235,6 +242,24 @@ def flops_per_iteration(loop) -> int:
     return counter.get_total_flops()
 
 
+def gpu_busy_ms(loop, device: torch.device, steps: int = 10) -> tuple[float, float]:
+    """(wall ms, summed GPU kernel and copy ms) per iteration over ``steps`` profiled iterations.
+
+    When the kernels take much less than the wall time, the loop is bound by the host
+    (Python, dispatch, kernel launches, synchronisations), not by the GPU's arithmetic.
+    """
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+    synchronize(device)
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        start = time.perf_counter()
+        loop.run(steps)
+        synchronize(device)
+        wall = time.perf_counter() - start
+    gpu_us = sum(e.time_range.elapsed_us() for e in prof.events() if e.device_type == DeviceType.CUDA)
+    return 1e3 * wall / steps, 1e-3 * gpu_us / steps
+
+
 def peak_bf16_tflops(device: torch.device) -> tuple[str, float | None]:
     if device.type != "cuda":
         return "cpu", None
@@ -245,14 +270,15 @@ def peak_bf16_tflops(device: torch.device) -> tuple[str, float | None]:
     return name, None
 
 
-SWITCHES = ("channels_last", "compile")
+SWITCHES = ("channels_last", "compile", "cudagraphs")
 
 
 def parse_variant(text: str) -> dict:
     """``"bf16+channels_last"`` -> ``dict(precision="bf16", channels_last=True)``."""
     precision, *switches = text.split("+")
     if precision not in ("fp32", "bf16") or any(s not in SWITCHES for s in switches):
-        raise argparse.ArgumentTypeError(f"variant must be fp32|bf16[+channels_last][+compile], got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"variant must be fp32|bf16[+channels_last][+compile][+cudagraphs], got {text!r}")
     return dict(precision=precision, **{s: True for s in switches})
 
 
@@ -272,8 +298,16 @@ def make_loops(args, device: torch.device, library_variants: list[dict]) -> list
 def measure(loops: list, args, device: torch.device, deadline: float | None = None) -> dict:
     """Warm up each loop (timed apart: it holds compilation), then interleaved timed repeats."""
     results = {loop.name: {"warmup_s": 0.0, "rates": [], "steps": args.steps} for loop in loops}
-    for loop in loops:
-        results[loop.name]["warmup_s"] = timed(loop.run, args.warmup, device)
+    for loop in list(loops):
+        try:
+            results[loop.name]["warmup_s"] = timed(loop.run, args.warmup, device)
+        except Exception as error:  # report it in the table and time the other loops
+            if loop is loops[0]:
+                raise
+            message = str(error).strip().splitlines()
+            results[loop.name]["error"] = f"{type(error).__name__}: {message[0] if message else ''}"[:200]
+            print(f"{loop.name} failed in its warm-up and is left out: {results[loop.name]['error']}")
+            loops.remove(loop)
     if deadline is not None:  # size the repeats to fit the time left: calibrate each loop on a few steps
         per_repeat = max(0.2, (deadline - time.perf_counter()) * 0.7 / (args.repeats * len(loops)))
         for loop in loops:
@@ -328,22 +362,40 @@ def gpu_suite(args, device: torch.device) -> None:
     start = time.perf_counter()
     deadline = start + args.budget - 20  # leave time for the table
     torch.backends.cudnn.benchmark = True  # as the example sets it; global, so both loops get it
+    # Dynamo keys its compiled graphs by the forward's code, shared by every trainer in this
+    # process: three compiled variants need more than the default 8 graphs per function.
+    torch._dynamo.config.recompile_limit = 64
     variants = [dict(precision="fp32"), dict(precision="bf16"), dict(precision="bf16", channels_last=True),
-                dict(precision="bf16", channels_last=True, compile=True)]
+                dict(precision="bf16", channels_last=True, compile=True), dict(precision="bf16", compile=True),
+                dict(precision="bf16", channels_last=True, cudagraphs=True)]
     loops = make_loops(args, device, variants)
+    all_loops = list(loops)
     # FLOPs: one eager iteration each; the compiled variant does the same operations as the eager ones.
     flops = {loops[0].name: flops_per_iteration(loops[0])}
     flops_library = flops_per_iteration(loops[1])
     for loop in loops[1:]:
         flops[loop.name] = flops_library
-    results = measure(loops, args, device, deadline)
+    results = measure(loops, args, device, deadline)  # drops a loop that fails, with its error
+    busy = {loop.name: gpu_busy_ms(loop, device) for loop in loops} if device.type == "cuda" else None
     name, peak = peak_bf16_tflops(device)
     print(f"\nDCGAN {args.resolution} px, batch {args.batch}, {name}, torch {torch.__version__}, "
           f"peak dense bf16 {peak if peak else 'unknown'} TFLOP/s, wall time {time.perf_counter() - start:.0f} s\n")
     print(table(loops, results, args.batch, flops, peak))
-    compile_s = results[loops[4].name]["warmup_s"] - results[loops[3].name]["warmup_s"]
-    print(f"\ntorch.compile: about {compile_s:.0f} s (warm-up of the compiled variant minus that of the same "
-          f"variant eager; {args.warmup} warm-up iterations each), not in the images/s.")
+    if busy is not None:
+        print("\nWhere the time goes (10 profiled iterations each; profiling slows the host a little):\n")
+        print("| loop | wall ms / iteration | GPU kernels ms / iteration | GPU busy |")
+        print("|---|---:|---:|---:|")
+        for loop in loops:
+            wall, gpu = busy[loop.name]
+            print(f"| {loop.name} | {wall:.2f} | {gpu:.2f} | {100 * gpu / wall:.0f} % |")
+    for loop in all_loops:
+        if "error" in results[loop.name]:
+            print(f"\n{loop.name}: FAILED, {results[loop.name]['error']}")
+    eager, compiled = all_loops[3], all_loops[4]
+    if compiled in loops:
+        compile_s = results[compiled.name]["warmup_s"] - results[eager.name]["warmup_s"]
+        print(f"\ntorch.compile: about {compile_s:.0f} s (warm-up of the compiled variant minus that of the same "
+              f"variant eager; {args.warmup} warm-up iterations each), not in the images/s.")
     print("Target: ratio >= 2 for bf16 + channels_last + compile.")
     print(NOTES + "\nOn CUDA the fp32 convolutions of both loops use TF32 (PyTorch's default for cuDNN).\n"
           "TFLOP/s: convolution FLOPs of one iteration (FlopCounterMode) x iterations/s.")
@@ -360,7 +412,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--variants", nargs="+", type=parse_variant, default=None,
                         help="library variants to time against the reference (default: fp32 fp32+channels_last)")
-    parser.add_argument("--gpu-suite", action="store_true", help="CUDA only: the five variants and TFLOP/s")
+    parser.add_argument("--gpu-suite", action="store_true", help="CUDA only: the reference and five library variants, with TFLOP/s")
     parser.add_argument("--budget", type=float, default=300.0, help="seconds for --gpu-suite, compile included")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's)")
     parser.add_argument("--quick", action="store_true",

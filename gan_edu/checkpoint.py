@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["trainer_state", "save", "load"]
 
 # Fields that change how a run is logged or executed, not what it computes.
-_RUN_ONLY_FIELDS = {"log_every", "checkpoint_every", "checkpoint_path", "device", "compile"}
+_RUN_ONLY_FIELDS = {"log_every", "checkpoint_every", "checkpoint_path", "device", "compile", "compile_mode"}
 _FORMAT = "gan_edu.train/1"
 
 

@@ -28,6 +28,7 @@ import sys
 
 from .distributions import TOY_NAMES
 from .losses import LOSSES
+from .train import COMPILE_MODES
 
 __all__ = ["main", "build_parser"]
 
@@ -68,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16: autocast")
     train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
                        help="channels_last memory format (default: the recipe's, on)")
-    train.add_argument("--compile", action="store_true", help="torch.compile G and D")
+    train.add_argument("--compile", nargs="?", const="default", default=None, choices=COMPILE_MODES,
+                       metavar="MODE", help="torch.compile G and D; MODE: default, reduce-overhead (CUDA "
+                       "graphs: the fastest for small nets on a GPU), max-autotune, max-autotune-no-cudagraphs")
     train.add_argument("--sample-every", type=_positive_int, default=250, help="sample grid period (steps)")
     train.add_argument("--eval-every", type=_positive_int, default=None,
                        help="metrics period (steps; default: --sample-every)")
@@ -218,7 +221,7 @@ def _train(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         trainer = build_dcgan_trainer(
             args.dataset, seed=args.seed, steps=args.steps, device=args.device, root=args.data_root,
-            precision=args.precision, compile=args.compile,
+            precision=args.precision, compile=args.compile is not None, compile_mode=args.compile or "default",
             checkpoint_every=args.checkpoint_every, checkpoint_path=checkpoint_path, log_every=log_every,
             **overrides)
     except (RuntimeError, FileNotFoundError, ValueError) as error:  # offline download, bad file, ...

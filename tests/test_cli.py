@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ["train", "dcgan", "--steps", "0", "--out", "x"],
     ["train", "dcgan", "--batch-size", "-3", "--out", "x"],
     ["train", "dcgan", "--precision", "fp8", "--out", "x"],
+    ["train", "dcgan", "--compile", "fastest", "--out", "x"],  # unknown torch.compile mode
     ["train", "dcgan"],  # --out missing
     ["train", "dcgan", "--resume", "--out", "x"],  # nothing to resume
     ["train", "dcgan", "--resume", "--force", "--out", "x"],

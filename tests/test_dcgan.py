@@ -40,15 +40,17 @@ def test_generator_maps_latent_batch_to_images_of_the_configured_size(resolution
 @pytest.mark.parametrize("resolution", RESOLUTIONS)
 @pytest.mark.parametrize("channels", (1, 3))
 def test_discriminator_returns_one_logit_per_image(resolution, channels):
+    torch.manual_seed(0)
     config = DCGANConfig(resolution=resolution, channels=channels, latent_dim=16, ngf=8, ndf=8)
     D = DCGANDiscriminator(config)
     logits = D(torch.randn(5, channels, resolution, resolution))
     assert logits.shape == (5,)
-    # Raw logits, not probabilities: with the last conv scaled up they leave (0, 1) on both sides.
+    # Raw logits, not probabilities: with the last conv scaled up they leave [0, 1]
+    # (which side depends on the draw: batch norm can give every image the same sign).
     with torch.no_grad():
         D.main[-1].weight.mul_(1e3)
     big = D(torch.randn(64, channels, resolution, resolution))
-    assert (big < -1).any() and (big > 1).any()
+    assert ((big < 0) | (big > 1)).any() and big.abs().max() > 1
 
 
 def test_discriminator_handles_a_batch_of_one():

@@ -38,6 +38,7 @@ def assert_identical(a: list[torch.Tensor], b: list[torch.Tensor]) -> None:
     ("k", 0), ("steps", 0), ("batch_size", 0), ("batch_size", -3), ("lr_d", 0.0), ("lr_g", -1e-3),
     ("lr_d", float("nan")), ("loss", "bogus"), ("precision", "fp16"), ("ema", 1.0),
     ("betas", (0.5, 1.0)), ("device", "tpu"), ("lr_decay_start", 1.5), ("k", 1.5), ("seed", -1),
+    ("compile_mode", "fastest"),
 ])
 def test_bad_config_value_raises_value_error_naming_field_and_value(field, value):
     with pytest.raises(ValueError, match=rf"{field}.*{re.escape(repr(value))}"):
@@ -251,6 +252,16 @@ def test_compiled_dcgan_trains_like_the_eager_one():
     assert compiled._D is not compiled.D  # the compiled wrapper ran, the plain module holds the weights
     torch.testing.assert_close(torch.tensor(h_compiled.d_loss), torch.tensor(h_eager.d_loss), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(torch.tensor(h_compiled.g_loss), torch.tensor(h_eager.g_loss), rtol=1e-4, atol=1e-5)
+
+
+def test_compiling_with_channels_last_keeps_the_layers_that_see_a_1x1_input_in_standard_layout():
+    t = make_dcgan_trainer(channels_last=True, compile=True)
+    first = t.G.main[0].weight  # (latent_dim, width, 4, 4), applied to z as (B, latent_dim, 1, 1)
+    assert first.is_contiguous() and not first.is_contiguous(memory_format=torch.channels_last)
+    convs = [p for p in list(t.G.parameters())[1:] + list(t.D.parameters()) if p.dim() == 4]
+    assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
+    eager = make_dcgan_trainer(channels_last=True)  # without compile, every 4-D weight is NHWC
+    assert eager.G.main[0].weight.is_contiguous(memory_format=torch.channels_last)
 
 
 def test_images_copied_to_the_device_are_drawn_like_the_dataset_draws_them():

@@ -113,6 +113,11 @@ class DCGANGenerator(nn.Module):
             nn.Tanh(),  # (B, channels, R, R); no batch norm on G's output
         ]
         self.main = nn.Sequential(*layers)
+        # The first layer sees a 1x1 input, for which channels_last (NHWC) and the standard
+        # layout are the same memory: gan_edu.train.Trainer leaves this weight in the standard
+        # layout when it compiles, since torch.compile (inductor, CUDA, torch 2.11) predicted
+        # channels_last strides for its weight gradient while cuDNN returned standard ones.
+        self.main[0].standard_layout = True
         init_dcgan_weights(self)
 
     def forward(self, z: Tensor) -> Tensor:
