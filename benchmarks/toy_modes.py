@@ -3,7 +3,10 @@
 Trains ``gan_edu.recipes.train_toy`` for several seeds on ring8 and grid25 (CPU),
 evaluates 2,500 samples with ``gan_edu.metrics.mode_coverage`` (VEEGAN/PacGAN
 metrics) -- G's own samples (EMA of G), as the papers do, and the same after
-discriminator rejection sampling (``gan_edu.recipes.rejection_sample``) -- and prints per-seed and mean figures with the rows of
+discriminator rejection sampling (``gan_edu.recipes.rejection_sample``) -- and prints
+per-seed and mean figures, a row for samples of the target itself (the best score
+a generator can get) and the width of G's modes against the data's ("spread", 1 =
+right; the high-quality fraction rewards modes that are too narrow), with the rows of
 ``shared/ANCHORS.md`` beside them. Targets: ring8 8/8 modes, >= 97% HQ;
 grid25 25/25 modes, >= 95% HQ; <= 60 s per run on 2 cores.
 
@@ -21,7 +24,7 @@ import time
 import torch
 
 from gan_edu.distributions import toy
-from gan_edu.metrics import mode_coverage
+from gan_edu.metrics import mode_coverage, mode_spread
 from gan_edu.recipes import TOY_RECIPES, build_toy_trainer, rejection_sample
 
 ANCHORS = {  # (ring modes, ring HQ %, grid modes, grid HQ %, grid reverse KL) from shared/ANCHORS.md
@@ -48,7 +51,7 @@ def _parse_override(text: str) -> tuple[str, object]:
 
 
 def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
-    """(modes, HQ, KL) of G's samples, the same after rejection by D, and the training wall time."""
+    """(modes, HQ, KL, spread) of G's samples, (modes, HQ, KL) after rejection by D, training seconds."""
     recipe = dataclasses.replace(TOY_RECIPES[target], **overrides)
     torch.set_num_threads(recipe.threads)
     trainer = build_toy_trainer(target, seed=seed, device="cpu", recipe=recipe)
@@ -56,9 +59,10 @@ def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
     trainer.fit()
     seconds = time.perf_counter() - start
     data = toy(target)
-    raw = mode_coverage(trainer.sample(N_EVAL).cpu() / recipe.scale, data)
+    samples = trainer.sample(N_EVAL).cpu() / recipe.scale
+    raw = mode_coverage(samples, data)
     drs = mode_coverage(rejection_sample(trainer, N_EVAL).cpu() / recipe.scale, data)
-    return (*raw[:3], *drs[:3], seconds)
+    return (*raw[:3], mode_spread(samples, data), *drs[:3], seconds)
 
 
 def main() -> None:
@@ -76,18 +80,26 @@ def main() -> None:
     for target in args.targets:
         n_modes = len(toy(target).weights)
         print(f"\n{target}: {dataclasses.replace(TOY_RECIPES[target], **overrides)}")
-        print(f"{'':>6} {'G samples':^25}  {'G + rejection by D':^25}")
-        print(f"{'seed':>6} {'modes':>8} {'HQ %':>7} {'rev KL':>8}  {'modes':>8} {'HQ %':>7} {'rev KL':>8} {'wall s':>7}")
+        print(f"{'':>6} {'G samples':^33}  {'G + rejection by D':^25}")
+        print(f"{'seed':>6} {'modes':>8} {'HQ %':>7} {'rev KL':>8} {'spread':>7}  {'modes':>8} {'HQ %':>7} "
+              f"{'rev KL':>8} {'wall s':>7}")
+        real = toy(target).sample(N_EVAL, torch.Generator().manual_seed(12345))
+        c = mode_coverage(real, toy(target))
+        print(f"{'data':>6} {c.modes:>5}/{n_modes:<2} {100 * c.high_quality:>7.1f} {c.reverse_kl:>8.3f} "
+              f"{mode_spread(real, toy(target)):>7.2f}  (2,500 samples of p_r itself: the best a G can score)")
         rows = []
         for seed in args.seeds:
             r = run(target, seed, overrides)
             rows.append(r)
-            print(f"{seed:>6} {r[0]:>5}/{n_modes:<2} {100 * r[1]:>7.1f} {r[2]:>8.3f}  "
-                  f"{r[3]:>5}/{n_modes:<2} {100 * r[4]:>7.1f} {r[5]:>8.3f} {r[6]:>7.1f}", flush=True)
-        m = [sum(r[i] for r in rows) / len(rows) for i in range(7)]
+            print(f"{seed:>6} {r[0]:>5}/{n_modes:<2} {100 * r[1]:>7.1f} {r[2]:>8.3f} {r[3]:>7.2f}  "
+                  f"{r[4]:>5}/{n_modes:<2} {100 * r[5]:>7.1f} {r[6]:>8.3f} {r[7]:>7.1f}", flush=True)
+        m = [sum(r[i] for r in rows) / len(rows) for i in range(8)]
         means[target] = m
-        print(f"{'mean':>6} {m[0]:>8.1f} {100 * m[1]:>7.1f} {m[2]:>8.3f}  {m[3]:>8.1f} {100 * m[4]:>7.1f} "
-              f"{m[5]:>8.3f} {m[6]:>7.1f}")
+        print(f"{'mean':>6} {m[0]:>8.1f} {100 * m[1]:>7.1f} {m[2]:>8.3f} {m[3]:>7.2f}  {m[4]:>8.1f} "
+              f"{100 * m[5]:>7.1f} {m[6]:>8.3f} {m[7]:>7.1f}")
+        print(f"{'':>6} modes {min(r[0] for r in rows)}-{max(r[0] for r in rows)}, "
+              f"HQ {100 * min(r[1] for r in rows):.1f}-{100 * max(r[1] for r in rows):.1f} %, "
+              f"wall {min(r[7] for r in rows):.1f}-{max(r[7] for r in rows):.1f} s")
 
     print("\nComparison (published rows from shared/ANCHORS.md; their budgets and nets differ, see there)")
     print(f"{'model':<26} {'ring modes':>10} {'ring HQ %':>9} {'grid modes':>10} {'grid HQ %':>9} {'grid KL':>8}")
@@ -95,7 +107,7 @@ def main() -> None:
         print(f"{name:<26} {rm:>10.1f} {rh:>9.1f} {gm:>10.1f} {gh:>9.1f} {gk if gk is not None else '':>8}")
     ring, grid = means.get("ring8"), means.get("grid25")
     cell = lambda m, i, scale=1.0, fmt=".1f": format(m[i] * scale, fmt) if m else "-"  # noqa: E731
-    for name, o in (("this recipe, G (mean)", 0), ("this recipe, G + DRS", 3)):
+    for name, o in (("this recipe, G (mean)", 0), ("this recipe, G + DRS", 4)):
         print(f"{name:<26} {cell(ring, o):>10} {cell(ring, o + 1, 100):>9} {cell(grid, o):>10} "
               f"{cell(grid, o + 1, 100):>9} {cell(grid, o + 2, 1, '.3f'):>8}")
 

@@ -40,7 +40,7 @@ import torch
 from torch import Tensor
 
 __all__ = [
-    "ModeCoverage", "mode_coverage", "nearest_mode",
+    "ModeCoverage", "mode_coverage", "mode_spread", "nearest_mode",
     "frechet_distance", "gaussian_statistics", "fid_from_features",
     "PrecisionRecall", "precision_recall",
 ]
@@ -99,6 +99,30 @@ def mode_coverage(samples, mixture, threshold: float = 3.0) -> ModeCoverage:
     else:
         reverse_kl = float("inf")
     return ModeCoverage(int((hq_counts > 0).sum()), float(high.sum() / len(x)), reverse_kl, counts, hq_counts)
+
+
+def mode_spread(samples, mixture, within: float = 6.0) -> float:
+    r"""How wide the generated modes are against the mixture's: 1 for samples of the mixture.
+
+    For the samples within ``within`` standard deviations of their nearest mean,
+    :math:`\sqrt{\operatorname{mean}(r^2) / d}` with :math:`r` the distance to that mean
+    divided by its component's std and :math:`d` the dimension (an isotropic Gaussian has
+    :math:`E[r^2] = d`). Below 1 the generator's modes are too narrow, above 1 too wide.
+    The high-quality fraction of :func:`mode_coverage` rewards narrow modes (a point mass
+    on each mean scores 100 %); this number shows them. NaN when no sample is that close.
+    """
+    if not within > 0:
+        raise ValueError(f"within must be > 0, got {within!r}")
+    means = np.asarray(mixture.means, dtype=np.float64)
+    if means.ndim == 1:
+        means = means[:, None]
+    stds = np.asarray(mixture.stds, dtype=np.float64)
+    index, dist = nearest_mode(samples, means)
+    r = dist / stds[index]
+    near = r < within
+    if not near.any():
+        return float("nan")
+    return float(np.sqrt((r[near] ** 2).mean() / means.shape[1]))
 
 
 # --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gan_edu.distributions import GaussianMixture, toy
-from gan_edu.metrics import mode_coverage
+from gan_edu.metrics import mode_coverage, mode_spread, nearest_mode
 
 
 def test_samples_at_every_mean_capture_all_modes_with_zero_kl():
@@ -58,3 +58,26 @@ def test_non_finite_samples_count_as_low_quality():
 def test_bad_threshold_raises():
     with pytest.raises(ValueError, match="threshold"):
         mode_coverage(np.zeros((2, 2)), toy("ring8"), threshold=0)
+
+
+def test_mode_spread_is_the_rms_distance_in_component_stds_per_dimension():
+    mix = GaussianMixture(np.array([[0.0, 0.0], [10.0, 0.0]]), np.array([0.1, 0.5]))
+    # By hand: distances 0.1 (r = 1) and 0.3 (r = 3) from mean 0, 1.0 (r = 2) from mean 1;
+    # mean r^2 = (1 + 9 + 4) / 3 = 14/3, divided by d = 2: sqrt(7/3). The sample at
+    # r = 20 from mean 1 lies beyond `within` = 6 and is left out.
+    x = np.array([[0.1, 0.0], [0.0, -0.3], [10.0, 1.0], [10.0, 10.0]])
+    assert mode_spread(x, mix) == pytest.approx(math.sqrt(7 / 3), rel=1e-12)
+
+
+def test_mode_spread_of_the_mixture_itself_is_one_and_of_shrunk_modes_is_the_shrink():
+    mix = toy("grid25")
+    x = mix.sample(20_000, torch.Generator().manual_seed(0))
+    # chi distribution with 2 degrees of freedom, truncated at 6: E[r^2] = 2 (1 - 1e-7); n = 20,000.
+    assert mode_spread(x, mix) == pytest.approx(1.0, abs=0.02)
+    means = torch.as_tensor(mix.means, dtype=x.dtype)
+    index = torch.as_tensor(nearest_mode(x, mix.means)[0])
+    shrunk = means[index] + 0.5 * (x - means[index])  # every sample halfway to its mean
+    assert mode_spread(shrunk, mix) == pytest.approx(0.5 * mode_spread(x, mix), rel=1e-6)  # float32 samples
+    with pytest.raises(ValueError, match="within"):
+        mode_spread(x, mix, within=0)
+    assert math.isnan(mode_spread(np.full((3, 2), 100.0), mix))

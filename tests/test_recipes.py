@@ -41,4 +41,8 @@ def test_recipes_are_frozen_and_validated():
         TOY_RECIPES["ring8"].steps = 1
     with pytest.raises(ValueError, match="width"):
         ToyRecipe(width=0)
+    with pytest.raises(ValueError, match="categories"):
+        ToyRecipe(categories=-2)
+    with pytest.raises(ValueError, match="noise_scale"):
+        ToyRecipe(noise_scale=0.0)
     assert TOY_RECIPES["ring8"].config(seed=4).seed == 4

@@ -9,6 +9,9 @@ in a numerically stable form.
 
 from __future__ import annotations
 
+import math
+
+import torch
 from torch import Tensor, nn
 
 __all__ = ["MLP", "Generator", "Discriminator", "ACTIVATIONS", "NORMS"]
@@ -65,17 +68,47 @@ class MLP(nn.Sequential):
 
 
 class Generator(nn.Module):
-    """G: z of shape ``(n, latent_dim)`` -> x_fake of shape ``(n, data_dim)``."""
+    r"""G: z of shape ``(n, latent_dim)`` -> x_fake of shape ``(n, data_dim)``.
+
+    With ``categories = K > 0`` the first coordinate of z becomes a discrete code:
+    :math:`c = \lfloor K\,\Phi(z_0) \rfloor` (:math:`\Phi` the standard normal CDF, so
+    each of the K values has probability 1/K), given to the MLP one-hot, beside the
+    other ``latent_dim - 1`` coordinates multiplied by ``noise_scale``. The trainer
+    still draws z ~ N(0, I); what G sees is a prior that is a mixture of K separate
+    Gaussians, as in DeLiGAN (Gurumurthy et al. 2017) or InfoGAN's categorical code
+    (Chen et al. 2016, without the information term). Why it matters: a continuous G
+    maps a connected latent space onto a connected set, so with Gaussian z it must put
+    samples on "bridges" between separate modes; with a discrete code it need not.
+    """
 
     def __init__(self, latent_dim: int, data_dim: int, width: int = 256, depth: int = 3,
-                 activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
+                 activation: str = "leaky_relu", norm: str = "none", init: str = "default",
+                 categories: int = 0, noise_scale: float = 1.0) -> None:
         super().__init__()
+        if not isinstance(categories, int) or isinstance(categories, bool) or categories < 0:
+            raise ValueError(f"categories must be an integer >= 0, got {categories!r}")
+        if categories > 0 and (not isinstance(latent_dim, int) or latent_dim < 2):
+            raise ValueError(f"latent_dim must be >= 2 with categories > 0 (one coordinate is the code), "
+                             f"got {latent_dim!r}")
+        if not (isinstance(noise_scale, (int, float)) and math.isfinite(noise_scale) and noise_scale > 0):
+            raise ValueError(f"noise_scale must be a finite number > 0, got {noise_scale!r}")
         self.latent_dim = latent_dim
         self.data_dim = data_dim
-        self.net = MLP(latent_dim, data_dim, width, depth, activation, norm, init)
+        self.categories = categories
+        self.noise_scale = float(noise_scale)
+        in_dim = latent_dim if categories == 0 else categories + latent_dim - 1
+        self.net = MLP(in_dim, data_dim, width, depth, activation, norm, init)
+
+    def code(self, z: Tensor) -> Tensor:
+        """The discrete code c in {0, ..., K-1} of each z, shape ``(n,)`` (K = ``categories`` > 0)."""
+        u = 0.5 * (1.0 + torch.erf(z[:, 0] / math.sqrt(2.0)))  # Phi(z_0): uniform on (0, 1)
+        return (u * self.categories).long().clamp_(0, self.categories - 1)
 
     def forward(self, z: Tensor) -> Tensor:
-        return self.net(z)  # (n, data_dim)
+        if self.categories == 0:
+            return self.net(z)  # (n, data_dim)
+        one_hot = nn.functional.one_hot(self.code(z), self.categories).to(z.dtype)  # (n, K)
+        return self.net(torch.cat([one_hot, self.noise_scale * z[:, 1:]], dim=1))  # (n, data_dim)
 
 
 class Discriminator(nn.Module):

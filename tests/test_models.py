@@ -1,0 +1,56 @@
+"""The MLP generator's discrete latent code (gan_edu.models.Generator with categories > 0)."""
+
+import math
+
+import pytest
+import torch
+from scipy.stats import norm
+
+from gan_edu.models import Generator
+
+
+def test_code_is_k_equiprobable_values_cut_at_normal_quantiles():
+    K = 5
+    G = Generator(3, 2, width=8, depth=1, categories=K)
+    # Hand-computed: c = j exactly when z_0 lies between the j/K and (j+1)/K quantiles of N(0, 1).
+    edges = norm.ppf([j / K for j in range(1, K)])  # -0.8416, -0.2533, 0.2533, 0.8416
+    z0 = torch.tensor([-3.0, edges[0] - 1e-3, edges[0] + 1e-3, 0.0, edges[3] + 1e-3, 5.0], dtype=torch.float64)
+    z = torch.stack([z0, torch.zeros_like(z0), torch.zeros_like(z0)], 1)
+    assert G.code(z).tolist() == [0, 0, 1, 2, 4, 4]
+    # Frequencies of the code under z ~ N(0, I): 1/K each, within 4 binomial standard errors.
+    n = 200_000
+    counts = torch.bincount(G.code(torch.randn(n, 3, generator=torch.Generator().manual_seed(0))), minlength=K)
+    assert (counts.double() / n - 1 / K).abs().max() < 4 * math.sqrt((1 / K) * (1 - 1 / K) / n)
+
+
+def test_forward_feeds_one_hot_code_and_scaled_noise_to_the_mlp():
+    torch.manual_seed(0)
+    G = Generator(3, 2, width=8, depth=2, categories=4, noise_scale=0.3)
+    z = torch.randn(16, 3)
+    by_hand = torch.cat([torch.nn.functional.one_hot(G.code(z), 4).float(), 0.3 * z[:, 1:]], 1)
+    assert G.net[0].in_features == 4 + 2
+    torch.testing.assert_close(G(z), G.net(by_hand), rtol=0, atol=0)
+    # Within one code the output moves only with the scaled noise: same code, same noise -> same x.
+    z2 = z.clone()
+    z2[:, 0] = z[:, 0] + 1e-4 * torch.sign(z[:, 0])  # nudged away from 0: the code may not change ...
+    same = G.code(z2) == G.code(z)
+    torch.testing.assert_close(G(z2)[same], G(z)[same])  # ... and where it did not, nothing moved
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    (dict(categories=-1), "categories"), (dict(categories=2.5), "categories"),
+    (dict(categories=3, latent_dim=1), "latent_dim"), (dict(noise_scale=0.0), "noise_scale"),
+    (dict(noise_scale=float("inf")), "noise_scale"),
+])
+def test_bad_code_settings_raise_value_error_naming_the_field(kwargs, field):
+    args = dict(latent_dim=3, data_dim=2) | kwargs
+    with pytest.raises(ValueError, match=field):
+        Generator(**args)
+
+
+def test_without_categories_the_generator_is_the_plain_mlp():
+    torch.manual_seed(0)
+    G = Generator(4, 2, width=8, depth=1)
+    z = torch.randn(5, 4)
+    torch.testing.assert_close(G(z), G.net(z), rtol=0, atol=0)
+    assert G.net[0].in_features == 4
