@@ -412,7 +412,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--variants", nargs="+", type=parse_variant, default=None,
                         help="library variants to time against the reference (default: fp32 fp32+channels_last)")
-    parser.add_argument("--gpu-suite", action="store_true", help="CUDA only: the reference and five library variants, with TFLOP/s")
+    parser.add_argument("--gpu-suite", action="store_true",
+                        help="CUDA only: the reference and six library variants, with TFLOP/s")
     parser.add_argument("--budget", type=float, default=300.0, help="seconds for --gpu-suite, compile included")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's)")
     parser.add_argument("--quick", action="store_true",
