@@ -78,15 +78,16 @@ def main() -> None:
           f"overrides {overrides or 'none'}")
     means = {}
     for target in args.targets:
-        n_modes = len(toy(target).weights)
+        data = toy(target)
+        n_modes = len(data.weights)
         print(f"\n{target}: {dataclasses.replace(TOY_RECIPES[target], **overrides)}")
         print(f"{'':>6} {'G samples':^33}  {'G + rejection by D':^25}")
         print(f"{'seed':>6} {'modes':>8} {'HQ %':>7} {'rev KL':>8} {'spread':>7}  {'modes':>8} {'HQ %':>7} "
               f"{'rev KL':>8} {'wall s':>7}")
-        real = toy(target).sample(N_EVAL, torch.Generator().manual_seed(12345))
-        c = mode_coverage(real, toy(target))
+        real = data.sample(N_EVAL, torch.Generator().manual_seed(12345))
+        c = mode_coverage(real, data)
         print(f"{'data':>6} {c.modes:>5}/{n_modes:<2} {100 * c.high_quality:>7.1f} {c.reverse_kl:>8.3f} "
-              f"{mode_spread(real, toy(target)):>7.2f}  (2,500 samples of p_r itself: the best a G can score)")
+              f"{mode_spread(real, data):>7.2f}  (2,500 samples of p_r itself: the best a G can score)")
         rows = []
         for seed in args.seeds:
             r = run(target, seed, overrides)

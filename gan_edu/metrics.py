@@ -113,9 +113,7 @@ def mode_spread(samples, mixture, within: float = 6.0) -> float:
     """
     if not within > 0:
         raise ValueError(f"within must be > 0, got {within!r}")
-    means = np.asarray(mixture.means, dtype=np.float64)
-    if means.ndim == 1:
-        means = means[:, None]
+    means = np.asarray(mixture.means, dtype=np.float64)  # (K, d): GaussianMixture stores 1D means as (K, 1)
     stds = np.asarray(mixture.stds, dtype=np.float64)
     index, dist = nearest_mode(samples, means)
     r = dist / stds[index]

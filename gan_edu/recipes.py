@@ -23,7 +23,7 @@ What was measured while tuning (ring8, seed 0, 2,500 samples, HQ = within 3 std)
 depth 3 -> 4: ~70% -> ~76%; learning rate decay starting at 50% -> 30% of the
 run and 3000 -> 4000 steps: -> ~85%; width 64 -> 96: -> ~87%; rejection by D
 adds 3-5 points. Did not help: R1 weight 1 on rescaled data, R1 0 or 0.001
-(less balanced modes), BatchNorm in G, He initialisation on ring8, latent
+(less balanced modes), BatchNorm in G, He initialisation on ring8 (without the code), latent
 dimension 16, Adam betas (0, 0.99), EMA decay 0.999 (lags the decay), extra
 D-only steps before rejection. grid25 needs the rescaling (x / 2) to reach all
 25 modes; its high-quality fraction stayed far lower (about 50%) at this budget.

@@ -140,6 +140,7 @@ class _DeviceImages:
 # torch.compile's modes. "reduce-overhead" (CUDA graphs) removes most of the host's work per
 # iteration, which is what a small GAN on a fast GPU waits for; compiling takes longer.
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+_CUDA_GRAPH_MODES = ("reduce-overhead", "max-autotune")  # the modes that replay CUDA graphs
 
 # An ImageDataset larger than this share of the GPU's memory stays on the CPU.
 _MAX_DEVICE_DATA_FRACTION = 0.25
@@ -264,8 +265,8 @@ class Trainer:
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema > 0 else None
         self._G = torch.compile(self.G, mode=config.compile_mode) if config.compile else self.G
         self._D = torch.compile(self.D, mode=config.compile_mode) if config.compile else self.D
-        # "reduce-overhead" replays CUDA graphs: each iteration is one new step of them.
-        self._graph_steps = config.compile and config.compile_mode in ("reduce-overhead", "max-autotune")
+        # With CUDA graphs, each iteration is one new step of their replays.
+        self._graph_steps = config.compile and config.compile_mode in _CUDA_GRAPH_MODES
         self._params_g = list(self.G.parameters())
         self.opt_d = OPTIMIZERS[config.optimizer](list(self.D.parameters()), config.lr_d, config.betas)
         self.opt_g = OPTIMIZERS[config.optimizer](self._params_g, config.lr_g, config.betas)

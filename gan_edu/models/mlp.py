@@ -57,7 +57,7 @@ class MLP(nn.Sequential):
         for d_in, d_out in zip(dims[:-1], dims[1:]):
             layers += [nn.Linear(d_in, d_out), NORMS[norm](d_out), ACTIVATIONS[activation]()]
         layers.append(nn.Linear(dims[-1], out_dim))
-        # Identity placeholders for norm="none" would only clutter print(model).
+        # norm="none" adds nn.Identity layers; they are dropped so that print(model) stays short.
         super().__init__(*[m for m in layers if not isinstance(m, nn.Identity)])
         if init == "kaiming":
             slope = 0.2 if activation == "leaky_relu" else 0.0
