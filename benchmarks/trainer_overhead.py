@@ -2,7 +2,8 @@
 
 Both run the same work: the same MLP G and D (gan_edu.models), the same batch,
 Adam with the same settings, k D steps per G step, the non-saturating loss,
-x_real from the same mixture and z from a seeded generator. Repeats are
+x_real from the same mixture and z from a seeded generator, and D scores the
+real and the fake batch in one pass. Repeats are
 interleaved (trainer, bare, trainer, bare, ...) so that a change in machine
 load hits both; the ratio of median steps/s is printed. Target: >= 0.9.
 
@@ -33,7 +34,9 @@ def bare_loop(G, D, data, steps: int, batch: int, k: int, latent_dim: int, lr: f
             z = torch.randn(batch, latent_dim, generator=gen)
             x_real = data.sample(batch, gen)
             x_fake = G(z).detach()
-            d_loss = F.softplus(-D(x_real)).mean() + F.softplus(D(x_fake)).mean()
+            # One pass over both batches, as the trainer does for a D without batch norm.
+            logits_real, logits_fake = D(torch.cat([x_real, x_fake])).split(batch)
+            d_loss = F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()

@@ -267,6 +267,7 @@ class Trainer:
         self._D = torch.compile(self.D, mode=config.compile_mode) if config.compile else self.D
         # With CUDA graphs, each iteration is one new step of their replays.
         self._graph_steps = config.compile and config.compile_mode in _CUDA_GRAPH_MODES
+        self._samplewise = getattr(D, "samplewise", False) is True  # see _score
         self._params_g = list(self.G.parameters())
         self.opt_d = OPTIMIZERS[config.optimizer](list(self.D.parameters()), config.lr_d, config.betas)
         self.opt_g = OPTIMIZERS[config.optimizer](self._params_g, config.lr_g, config.betas)
@@ -334,16 +335,16 @@ class Trainer:
         #     i.e. minimise self.loss.d_loss (cross-entropy, eq. (2), for "ns"/"minimax").
         z = self.sample_z(cfg.batch_size)
         x_real = self.sample_real(cfg.batch_size)
-        needs_grad = self.penalty is not None and self.penalty.needs_real_grad
-        if needs_grad:
+        # A lazy penalty (``every`` > 1) is added in every ``every``-th iteration only.
+        penalise = self.penalty is not None and self.step % getattr(self.penalty, "every", 1) == 0
+        if penalise and self.penalty.needs_real_grad:
             x_real.requires_grad_(True)
         with autocast(self.device, cfg.precision):
             with torch.no_grad():  # D's step must not move G: no graph through G is built
                 x_fake = self._G(z)
-            logits_real = self._D(x_real)
-            logits_fake = self._D(x_fake)
+            logits_real, logits_fake = self._score(x_real, x_fake)
             d_loss = self.loss.d_loss(logits_real.float(), logits_fake.float())
-            if self.penalty is not None:
+            if penalise:
                 d_loss = d_loss + self.penalty(self.D, x_real, x_fake, logits_real.float())
         value = self._check("d_loss", d_loss)
         self.opt_d.zero_grad(set_to_none=True)
@@ -354,6 +355,19 @@ class Trainer:
         self._stats.update(d_loss=d_loss.detach(), logits_real=logits_real.detach(),
                            logits_fake=logits_fake.detach())
         return value
+
+    def _score(self, x_real: Tensor, x_fake: Tensor) -> tuple[Tensor, Tensor]:
+        """D's logits on the real and on the fake batch.
+
+        A D that scores each sample on its own (``D.samplewise = True``: an MLP without
+        batch norm) gets both batches in one pass: the same logits up to rounding, from
+        half as many matrix products, each twice as tall (a few per cent less time per toy
+        iteration on a 2-core CPU; more where kernel launches dominate, as on a GPU). A D
+        with batch norm must see them apart: its statistics are per batch.
+        """
+        if self._samplewise:
+            return self._D(torch.cat([x_real, x_fake])).split([len(x_real), len(x_fake)])
+        return self._D(x_real), self._D(x_fake)
 
     def step_g(self) -> float:
         """One G update; returns G's loss."""

@@ -92,6 +92,17 @@ def test_r1_penalty_of_linear_critic_is_gamma_half_weight_norm_squared():
     assert R1Penalty(4.0)(D, x, x, logits).item() == pytest.approx(0.5 * 4.0 * (w @ w).item(), rel=1e-12)
 
 
+def test_lazy_r1_penalty_is_every_times_the_penalty_and_bad_every_names_it():
+    D = torch.nn.Linear(3, 1, bias=True).double()
+    w = D.weight.detach()[0]
+    x = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    logits = D(x).squeeze(-1)
+    assert R1Penalty(4.0, every=8)(D, x, x, logits).item() == pytest.approx(8 * 0.5 * 4.0 * (w @ w).item(), rel=1e-12)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match=rf"every.*{bad!r}"):
+            R1Penalty(1.0, every=bad)
+
+
 def test_gradient_penalty_of_linear_critic_equals_formula():
     D = torch.nn.Sequential(torch.nn.Linear(2, 1)).double()
     norm = D[0].weight.detach().norm().item()

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gan_edu.distributions import GaussianMixture
-from gan_edu.recipes import TOY_RECIPES, ToyRecipe, train_toy
+from gan_edu.recipes import TOY_RECIPES, ToyRecipe, build_toy_trainer, train_toy
 
 
 def test_train_toy_returns_samples_data_and_history():
@@ -45,4 +45,10 @@ def test_recipes_are_frozen_and_validated():
         ToyRecipe(categories=-2)
     with pytest.raises(ValueError, match="noise_scale"):
         ToyRecipe(noise_scale=0.0)
+    for bad in (0, 2.0, True):
+        with pytest.raises(ValueError, match=rf"r1_every.*{bad!r}"):
+            ToyRecipe(r1_every=bad)
+    lazy = dataclasses.replace(TOY_RECIPES["ring8"], r1_gamma=0.5, r1_every=3)
+    penalty = build_toy_trainer("ring8", steps=1, device="cpu", recipe=lazy).penalty
+    assert (penalty.gamma, penalty.every) == (0.5, 3)
     assert TOY_RECIPES["ring8"].config(seed=4).seed == 4

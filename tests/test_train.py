@@ -1,5 +1,6 @@
 """The trainer: config validation, reproducibility, checkpoints, divergence guard, history."""
 
+import copy
 import dataclasses
 import math
 import os
@@ -186,6 +187,56 @@ def test_fit_d_only_trains_d_towards_optimum_for_fixed_g():
     history = t.fit(20, d_only=True)
     assert_identical(g_before, [p.detach() for p in t.G.parameters()])
     assert history.d_loss[-1] < history.d_loss[0]
+
+
+class _Counting(torch.nn.Module):
+    """Wraps a D and records the batch size of every call."""
+
+    def __init__(self, D: torch.nn.Module, samplewise: bool) -> None:
+        super().__init__()
+        self.D, self.samplewise, self.calls = D, samplewise, []
+
+    def forward(self, x):
+        self.calls.append(len(x))
+        return self.D(x)
+
+
+@pytest.mark.parametrize("samplewise", [True, False])
+def test_d_step_scores_real_and_fake_in_one_pass_only_for_a_samplewise_d(samplewise):
+    torch.manual_seed(0)
+    G, D = Generator(3, 2, width=16, depth=2), Discriminator(2, width=16, depth=2)
+    D_before = copy.deepcopy(D)
+    counting = _Counting(D, samplewise)
+    t = Trainer(G, counting, toy("ring8"), dataclasses.replace(CFG, k=1))
+    t.generator.manual_seed(7)
+    loss = t.step_d()
+    assert counting.calls == ([64] if samplewise else [32, 32])
+    # The same loss by hand: the trainer's draws, D before its update on each batch apart, eq. (2).
+    gen = torch.Generator().manual_seed(7)
+    z = torch.randn(32, 3, generator=gen)
+    x_real = toy("ring8").sample(32, gen)
+    with torch.no_grad():
+        d_real, d_fake = torch.sigmoid(D_before(x_real)), torch.sigmoid(D_before(G(z)))
+    expected = -(torch.log(d_real).mean() + torch.log(1 - d_fake).mean())
+    assert loss == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_mlp_discriminator_is_samplewise_unless_it_has_batch_norm():
+    assert Discriminator(2, norm="none").samplewise and Discriminator(2, norm="layer").samplewise
+    assert not Discriminator(2, norm="batch").samplewise
+
+
+def test_lazy_penalty_is_added_in_every_nth_iteration_only():
+    calls = []
+
+    class Recording(R1Penalty):
+        def __call__(self, D, x_real, x_fake, logits_real):
+            calls.append(t.step)
+            return super().__call__(D, x_real, x_fake, logits_real)
+
+    t = make_trainer(dataclasses.replace(CFG, k=2, steps=9), penalty=Recording(0.1, every=3))
+    t.fit()
+    assert calls == [0, 0, 3, 3, 6, 6]  # both D steps of iterations 0, 3 and 6
 
 
 def test_bf16_autocast_runs_on_cpu_with_finite_losses():

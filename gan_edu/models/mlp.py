@@ -112,13 +112,18 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """D: x of shape ``(n, data_dim)`` -> logits of shape ``(n,)``; D(x) = sigmoid(logit)."""
+    """D: x of shape ``(n, data_dim)`` -> logits of shape ``(n,)``; D(x) = sigmoid(logit).
+
+    ``samplewise`` says whether each logit depends on its own sample only (true unless
+    ``norm="batch"``); the trainer then scores the real and the fake batch in one pass.
+    """
 
     def __init__(self, data_dim: int, width: int = 256, depth: int = 3,
                  activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
         super().__init__()
         self.data_dim = data_dim
         self.net = MLP(data_dim, 1, width, depth, activation, norm, init)
+        self.samplewise = norm != "batch"
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x).squeeze(-1)  # (n, 1) -> (n,)
