@@ -119,7 +119,7 @@ class ToyRecipe:
     scale: float = 1.0  # the nets see x * scale (G's outputs are divided by it)
     # torch CPU threads. ring8/grid25 use 2: one grid25 run took 42 s with 2 and 59 s with 1 on
     # the idle 2-core CI machine, with the same metrics (all ten benchmark runs matched 1 thread's
-    # seed for seed). The machine's own speed varies by about 15 % from one measurement to the
+    # seed for seed). The machine's own speed varies by 15-30 % from one measurement to the
     # next. On a busy CPU, 2 threads are slower than 1.
     threads: int = 1
 
