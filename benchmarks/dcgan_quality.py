@@ -73,7 +73,7 @@ def main() -> None:
             start = time.perf_counter()
             trainer.fit()
             seconds = time.perf_counter() - start
-            z = torch.randn(26_000, trainer.config.latent_dim, generator=torch.Generator().manual_seed(args.seed + 2))
+            z = trainer.game.prior.sample(26_000, torch.Generator().manual_seed(args.seed + 2))
             result = features.stacked_mode_coverage(generate(trainer, z))
             print(f"| DCGAN, {steps:,} iterations | {result.modes} | {result.reverse_kl:.3f} | {seconds:.0f} |",
                   flush=True)

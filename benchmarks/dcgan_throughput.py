@@ -66,6 +66,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from gan_edu.data import ImageDataset
 from gan_edu.device import resolve_device
+from gan_edu.games import GAN
 from gan_edu.models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from gan_edu.train import TrainConfig, Trainer
 
@@ -205,11 +206,11 @@ class Library:
         G.main.load_state_dict(ref_G.main.state_dict())  # strict: proves the architectures are the same
         D.main.load_state_dict(ref_D.main[:-1].state_dict())  # all but the Sigmoid
         data = ImageDataset(images, torch.zeros(len(images), dtype=torch.int64))
-        config = TrainConfig(steps=10**9, batch_size=batch, k=1, latent_dim=NZ, lr_d=LR, lr_g=LR,
-                             betas=(BETA1, 0.999), loss="ns", device=str(device), precision=precision,
+        config = TrainConfig(steps=10**9, batch_size=batch, k=1, lr_d=LR, lr_g=LR,
+                             betas=(BETA1, 0.999), device=str(device), precision=precision,
                              channels_last=channels_last, compile=compile or cudagraphs,
                              compile_mode="reduce-overhead" if cudagraphs else "default", log_every=10)
-        self.trainer = Trainer(G, D, data, config)
+        self.trainer = Trainer(GAN(G, D, loss="ns"), data, config)
         switches = ([precision] + ["channels_last"] * channels_last + ["compile"] * (compile or cudagraphs)
                     + ["CUDA graphs (mode reduce-overhead)"] * cudagraphs)
         self.name = "library Trainer, " + " + ".join(switches)

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from gan_edu.distributions import toy
+from gan_edu.games import GAN
 from gan_edu.models import Discriminator, Generator
 from gan_edu.train import TrainConfig, Trainer
 
@@ -61,10 +62,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     data, latent_dim = toy("ring8"), 4
-    cfg = TrainConfig(steps=10**9, batch_size=args.batch, k=args.k, latent_dim=latent_dim, device="cpu")
+    cfg = TrainConfig(steps=10**9, batch_size=args.batch, k=args.k, device="cpu")
     torch.manual_seed(0)
     nets = lambda: (Generator(latent_dim, 2, args.width, args.depth), Discriminator(2, args.width, args.depth))  # noqa: E731
-    trainer = Trainer(*nets(), data, cfg)
+    trainer = Trainer(GAN(*nets()), data, cfg)
     G, D = nets()
     trainer.fit(20)  # warm-up both
     bare_loop(G, D, data, 20, args.batch, args.k, latent_dim, cfg.lr_d, cfg.betas)

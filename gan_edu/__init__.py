@@ -7,7 +7,12 @@ Modules, one idea each:
 * :mod:`gan_edu.theory` -- the analytic theory: D*, the value function, KL, JS (source eqs. 6-15);
 * :mod:`gan_edu.losses` -- the GAN losses on logits (source eqs. 1-5) and their variants;
 * :mod:`gan_edu.models` -- generator and discriminator networks (MLP, DCGAN);
-* :mod:`gan_edu.train` -- the one trainer: the source's algorithm;
+* :mod:`gan_edu.games` -- each GAN variant as players and their losses (GAN, InfoGAN, CycleGAN, ...);
+* :mod:`gan_edu.priors` -- what generators are fed: z, z with labels, z with codes;
+* :mod:`gan_edu.schedules` -- the order of the updates: alternating (the source's) or simultaneous;
+* :mod:`gan_edu.train` -- the one trainer: the source's algorithm, for any game
+  (:mod:`gan_edu.config` its configuration, :mod:`gan_edu.history` what it records,
+  :mod:`gan_edu.checkpoint` its checkpoints);
 * :mod:`gan_edu.metrics` -- mode coverage, Frechet distance, precision and recall;
 * :mod:`gan_edu.features` -- the digit classifier whose features the image FIDs use;
 * :mod:`gan_edu.images` -- image grids;
@@ -19,6 +24,7 @@ Nothing here touches a GPU at import time; ``device="auto"`` picks one when aske
 __version__ = "0.1.0"
 
 from gan_edu.distributions import Categorical, GaussianMixture, toy
+from gan_edu.games import GAN, ConditionalGAN, CycleGAN, Game, InfoGAN, UnrolledGAN
 from gan_edu.losses import get_loss
 from gan_edu.metrics import frechet_distance, mode_coverage, precision_recall
 from gan_edu.models import DCGANConfig, DCGANDiscriminator, DCGANGenerator, Discriminator, Generator
@@ -29,4 +35,5 @@ __all__ = [
     "Categorical", "GaussianMixture", "toy", "get_loss", "mode_coverage", "frechet_distance", "precision_recall",
     "Discriminator", "Generator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator",
     "train_toy", "train_dcgan", "DivergenceError", "History", "TrainConfig", "Trainer",
+    "Game", "GAN", "ConditionalGAN", "UnrolledGAN", "InfoGAN", "CycleGAN",
 ]

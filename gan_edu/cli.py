@@ -241,7 +241,7 @@ def _train(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         with open(run_path, "w") as f:
             json.dump({key: getattr(args, key) for key in _RUN_KEYS}, f, indent=2)
         open(metrics_path, "w").close()
-    fixed_z = torch.randn(64, cfg.latent_dim, generator=torch.Generator().manual_seed(args.seed + 12345))
+    fixed_z = trainer.game.prior.sample(64, torch.Generator().manual_seed(args.seed + 12345))
 
     def on_log(t) -> None:
         row = {key: values[-1] for key, values in t.history.as_dict().items()}
@@ -301,7 +301,7 @@ def _evaluator(dataset: str, resolution: int, n: int | None, seed: int):
     from .recipes import generate
 
     def fakes(trainer, count: int):
-        z = torch.randn(count, trainer.config.latent_dim, generator=torch.Generator().manual_seed(seed + 999))
+        z = trainer.game.prior.sample(count, torch.Generator().manual_seed(seed + 999))
         return generate(trainer, z)
 
     if dataset in ("digits", "mnist"):

@@ -12,7 +12,7 @@ import contextlib
 
 import torch
 
-__all__ = ["resolve_device", "autocast", "to_device"]
+__all__ = ["resolve_device", "autocast", "to_device", "place_data"]
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -59,3 +59,58 @@ def autocast(device: torch.device, precision: str = "fp32"):
     if precision == "bf16":
         return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
     raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+
+
+class _DeviceImages:
+    """An in-memory :class:`~gan_edu.data.ImageDataset` copied to a CUDA device once.
+
+    Each batch is then gathered on the device: per step only the ``n`` indices cross
+    the bus (pinned, asynchronously) instead of ``n`` images. The indices are drawn as
+    ``ImageDataset.sample`` draws them (``torch.randint`` on the CPU generator), so the
+    batches, and the generator's state in checkpoints, are those of a CPU run.
+    """
+
+    def __init__(self, data, device: torch.device) -> None:
+        self.images = data.images.to(device)  # (N, C, H, W), once
+        self.device = device
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        index = torch.randint(len(self.images), (n,), generator=generator)  # (n,), on the CPU
+        return self.images[to_device(index, self.device)]  # (n, C, H, W)
+
+
+# An ImageDataset larger than this share of the GPU's memory stays on the CPU.
+_MAX_DEVICE_DATA_FRACTION = 0.25
+
+
+def place_data(data, device: torch.device):
+    """The data as the trainer samples them: an ``ImageDataset`` that fits moves to the GPU once."""
+    from .data import ImageDataset
+
+    if (device.type == "cuda" and isinstance(data, ImageDataset)
+            and type(data).sample is ImageDataset.sample):  # a subclass's own sampling is kept
+        size = data.images.numel() * data.images.element_size()
+        if size <= _MAX_DEVICE_DATA_FRACTION * torch.cuda.get_device_properties(device).total_memory:
+            return _DeviceImages(data, device)
+    return data
+
+
+# torch.compile's modes. "reduce-overhead" (CUDA graphs) removes most of the host's work per
+# iteration, which is what a small GAN on a fast GPU waits for; compiling takes longer.
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+_CUDA_GRAPH_MODES = ("reduce-overhead", "max-autotune")  # the modes that replay CUDA graphs
+
+# An ImageDataset larger than this share of the GPU's memory stays on the CPU.
+_MAX_DEVICE_DATA_FRACTION = 0.25
+
+
+def place_data(data, device: torch.device):
+    """The data as the trainer samples them: an ``ImageDataset`` that fits moves to the GPU once."""
+    from .data import ImageDataset
+
+    if (device.type == "cuda" and isinstance(data, ImageDataset)
+            and type(data).sample is ImageDataset.sample):  # a subclass's own sampling is kept
+        size = data.images.numel() * data.images.element_size()
+        if size <= _MAX_DEVICE_DATA_FRACTION * torch.cuda.get_device_properties(device).total_memory:
+            return _DeviceImages(data, device)
+    return data

@@ -22,14 +22,22 @@ import numpy as np
 import torch
 from scipy.special import logsumexp
 
+from .validation import choice, integer
+
 __all__ = ["GaussianMixture", "Categorical", "toy", "TOY_NAMES", "as_points"]
 
 
 def _finite_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 array; ValueError naming ``name`` if it is not numeric, boolean or not finite."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
     try:
-        array = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+        array = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be numeric, got {value!r}") from error
+    if raw.dtype.kind == "b":  # True would silently mean 1.0
+        raise ValueError(f"{name} must be numeric, got booleans {value!r}")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got non-finite values")
     return array
@@ -41,8 +49,6 @@ def as_points(x, dim: int, name: str = "x") -> np.ndarray:
     A 1D distribution also accepts shape ``(n,)``. Any other shape, or a
     non-finite value, raises ``ValueError`` naming ``name``.
     """
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
     array = _finite_array(x, name)
     if dim == 1 and array.ndim == 1:
         array = array[:, None]
@@ -116,11 +122,10 @@ class GaussianMixture:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` samples as a float32 tensor of shape ``(n, d)``, using torch's RNG."""
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        n = integer("n", n, minimum=0)
         weights = torch.as_tensor(self.weights, dtype=torch.float64)
-        component = torch.multinomial(weights, int(n), replacement=True, generator=generator)
-        noise = torch.randn(int(n), self.dim, generator=generator, dtype=torch.float64)
+        component = torch.multinomial(weights, n, replacement=True, generator=generator)
+        noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
         means = torch.as_tensor(self.means)[component]  # (n, d)
         stds = torch.as_tensor(self.stds)[component, None]  # (n, 1)
         return (means + stds * noise).float()
@@ -173,8 +178,10 @@ class Categorical:
         return self.probs[self._index(x)]
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draw ``n`` points as a float32 tensor of shape ``(n, 1)``, using torch's RNG."""
         probs = torch.as_tensor(self.probs, dtype=torch.float64)
-        return torch.multinomial(probs, int(n), replacement=True, generator=generator).float()[:, None]
+        n = integer("n", n, minimum=0)
+        return torch.multinomial(probs, n, replacement=True, generator=generator).float()[:, None]
 
 
 def _ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> GaussianMixture:
@@ -211,6 +218,4 @@ def toy(name: str) -> GaussianMixture:
     of the VEEGAN/PacGAN mode-coverage benchmarks. ``"gauss1d"``,
     ``"bimodal1d"``, ``"trimodal1d"`` and ``"blobs2d"`` are the book's small examples.
     """
-    if name not in _TOYS:
-        raise ValueError(f"name must be one of {', '.join(TOY_NAMES)}; got {name!r}")
-    return _TOYS[name]()
+    return _TOYS[choice("name", name, TOY_NAMES)]()

@@ -1,8 +1,9 @@
 """Image grids: a batch of generated images as one picture, without torchvision.
 
 :func:`image_grid` tiles ``(B, C, H, W)`` images in [-1, 1] into one ``(H', W', C)``
-array in [0, 1] (what ``plt.imshow`` shows); :func:`save_image_grid` writes it as a
-PNG. The DCGAN chapter and ``python -m gan_edu train`` use them for sample grids.
+array in [0, 1] (what ``plt.imshow`` shows), as ``torchvision.utils.make_grid`` does;
+:func:`save_image_grid` writes it as a PNG, atomically (:func:`gan_edu.files.atomic_write`).
+The DCGAN chapter and ``python -m gan_edu train`` use them for sample grids.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import os
 
 import numpy as np
 from torch import Tensor
+
+from .files import atomic_write
+from .validation import integer, number
 
 __all__ = ["image_grid", "save_image_grid"]
 
@@ -29,11 +33,9 @@ def image_grid(images: Tensor, nrow: int | None = None, padding: int = 1, pad_va
     B, C, H, W = images.shape
     if B == 0:
         raise ValueError("images must hold at least one image")
-    nrow = math.ceil(math.sqrt(B)) if nrow is None else nrow
-    if not isinstance(nrow, int) or nrow < 1:
-        raise ValueError(f"nrow must be an integer >= 1, got {nrow!r}")
-    if not isinstance(padding, int) or padding < 0:
-        raise ValueError(f"padding must be an integer >= 0, got {padding!r}")
+    nrow = math.ceil(math.sqrt(B)) if nrow is None else integer("nrow", nrow)
+    padding = integer("padding", padding, minimum=0)
+    pad_value = number("pad_value", pad_value, minimum=0, maximum=1)
     rows = math.ceil(B / nrow)
     x = ((images.detach().float().cpu().clamp(-1, 1) + 1) / 2).numpy()  # (B, C, H, W) in [0, 1]
     grid = np.full((rows * (H + padding) + padding, nrow * (W + padding) + padding, C), pad_value, np.float32)
@@ -49,14 +51,11 @@ def save_image_grid(path: str | os.PathLike, images: Tensor, nrow: int | None = 
 
     Written to a temporary file first and renamed, so a reader never sees half a PNG.
     """
-    import matplotlib
+    from matplotlib.image import imsave  # no pyplot: a notebook's backend is left alone
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    scale = integer("scale", scale)
     grid = image_grid(images, nrow)
     if scale > 1:
         grid = grid.repeat(scale, 0).repeat(scale, 1)
-    tmp = f"{os.fspath(path)}.tmp.png"
-    plt.imsave(tmp, grid[..., 0] if grid.shape[2] == 1 else grid, cmap="gray", vmin=0, vmax=1)
-    os.replace(tmp, path)
+    with atomic_write(path) as handle:
+        imsave(handle, grid[..., 0] if grid.shape[2] == 1 else grid, cmap="gray", vmin=0, vmax=1, format="png")

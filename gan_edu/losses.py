@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .validation import choice, integer, number
+
 __all__ = [
     "GANLoss", "Penalty", "d_cross_entropy", "g_nonsaturating", "g_minimax",
     "NonSaturatingLoss", "MinimaxLoss", "WassersteinLoss", "HingeLoss", "LeastSquaresLoss",
@@ -178,9 +180,7 @@ LOSSES: dict[str, type] = {
 
 def get_loss(name: str) -> GANLoss:
     """A fresh loss object by name: one of ``"ns"``, ``"minimax"``, ``"wgan"``, ``"hinge"``, ``"lsgan"``."""
-    if name not in LOSSES:
-        raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {name!r}")
-    return LOSSES[name]()
+    return LOSSES[choice("loss", name, sorted(LOSSES))]()
 
 
 # ---------------------------------------------------------------------------
@@ -215,9 +215,7 @@ class GradientPenalty:
     needs_real_grad = False
 
     def __init__(self, weight: float = 10.0, generator: torch.Generator | None = None) -> None:
-        if not weight >= 0:
-            raise ValueError(f"weight must be >= 0, got {weight!r}")
-        self.weight = weight
+        self.weight = number("weight", weight, minimum=0)
         self.generator = generator
 
     def __call__(self, D: nn.Module, x_real: Tensor, x_fake: Tensor, logits_real: Tensor) -> Tensor:
@@ -245,12 +243,8 @@ class R1Penalty:
     needs_real_grad = True
 
     def __init__(self, gamma: float = 1.0, every: int = 1) -> None:
-        if not gamma >= 0:
-            raise ValueError(f"gamma must be >= 0, got {gamma!r}")
-        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-            raise ValueError(f"every must be an integer >= 1, got {every!r}")
-        self.gamma = gamma
-        self.every = every
+        self.gamma = number("gamma", gamma, minimum=0)
+        self.every = integer("every", every)
 
     def __call__(self, D: nn.Module, x_real: Tensor, x_fake: Tensor, logits_real: Tensor) -> Tensor:
         return self.every * 0.5 * self.gamma * _grad_sq_norm(logits_real, x_real).mean()
@@ -261,9 +255,7 @@ class WeightClipping:
     every parameter of D to ``[-c, c]`` after each D update."""
 
     def __init__(self, c: float = 0.01) -> None:
-        if not c > 0:
-            raise ValueError(f"c must be > 0, got {c!r}")
-        self.c = c
+        self.c = number("c", c, minimum=0, strict_minimum=True)
 
     @torch.no_grad()
     def __call__(self, D: nn.Module) -> None:

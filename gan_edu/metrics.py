@@ -39,6 +39,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .validation import integer, number
+
 __all__ = [
     "ModeCoverage", "mode_coverage", "mode_spread", "nearest_mode",
     "frechet_distance", "gaussian_statistics", "fid_from_features",
@@ -76,8 +78,7 @@ def mode_coverage(samples, mixture, threshold: float = 3.0) -> ModeCoverage:
     ``weights`` are used). Non-finite samples count as low quality and are
     left out of the histogram.
     """
-    if not threshold > 0:
-        raise ValueError(f"threshold must be > 0, got {threshold!r}")
+    threshold = number("threshold", threshold, minimum=0, strict_minimum=True)
     means = np.asarray(mixture.means, dtype=np.float64)
     stds = np.asarray(mixture.stds, dtype=np.float64)
     weights = np.asarray(mixture.weights, dtype=np.float64)
@@ -111,8 +112,7 @@ def mode_spread(samples, mixture, within: float = 6.0) -> float:
     The high-quality fraction of :func:`mode_coverage` rewards narrow modes (a point mass
     on each mean scores 100 %); this number shows them. NaN when no sample is that close.
     """
-    if not within > 0:
-        raise ValueError(f"within must be > 0, got {within!r}")
+    within = number("within", within, minimum=0, strict_minimum=True)
     means = np.asarray(mixture.means, dtype=np.float64)  # (K, d): GaussianMixture stores 1D means as (K, 1)
     stds = np.asarray(mixture.stds, dtype=np.float64)
     index, dist = nearest_mode(samples, means)
@@ -272,10 +272,7 @@ def precision_recall(real_features: ArrayLike, fake_features: ArrayLike, k: int 
     Distances are computed in float64 with ``torch.cdist``, ``chunk`` rows at a time,
     so memory stays at ``chunk * max(n_r, n_f)`` numbers.
     """
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}")
-    if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
-        raise ValueError(f"chunk must be an integer >= 1, got {chunk!r}")
+    k, chunk = integer("k", k), integer("chunk", chunk)
     real = _as_points(real_features, "real_features")
     fake = _as_points(fake_features, "fake_features").to(real.device)
     if real.shape[1] != fake.shape[1]:

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 from gan_edu.distributions import Categorical, GaussianMixture, as_points
+from gan_edu.validation import integer
 
 __all__ = [
     "LOG2",
@@ -339,8 +340,7 @@ def discriminator_gap(p_r: Distribution, p_g: Distribution, D: Discriminator, *,
 
 
 def _mc_samples(dist: Distribution, n: int, generator) -> np.ndarray:
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    n = integer("n", n, minimum=2)
     return dist.sample(n, generator).double().numpy()
 
 

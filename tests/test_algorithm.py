@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from gan_edu.distributions import GaussianMixture
+from gan_edu.games import GAN
 from gan_edu.models import Discriminator, Generator
 from gan_edu.train import TrainConfig, Trainer
 
@@ -15,9 +16,9 @@ DATA = GaussianMixture([[1.0, -1.0], [-1.0, 1.0]], 0.3)
 
 def make_trainer(**overrides):
     torch.manual_seed(0)
-    config = TrainConfig(**{**dict(steps=5, batch_size=32, latent_dim=3, seed=7, device="cpu", log_every=1),
+    config = TrainConfig(**{**dict(steps=5, batch_size=32, seed=7, device="cpu", log_every=1),
                             **overrides})
-    return Trainer(Generator(3, 2, 16, 2), Discriminator(2, 16, 2), DATA, config)
+    return Trainer(GAN(Generator(3, 2, 16, 2), Discriminator(2, 16, 2)), DATA, config)
 
 
 def params(net):
@@ -58,10 +59,9 @@ def test_d_step_does_not_move_g_and_g_step_does_not_move_d():
 def test_iteration_runs_k_d_steps_then_one_g_step():
     trainer = make_trainer(k=3)
     calls = []
-    trainer.step_d = lambda: calls.append("d")
-    trainer.step_g = lambda: calls.append("g")
+    trainer.update = lambda players: calls.append(list(players))
     trainer.iteration()
-    assert calls == ["d", "d", "d", "g"] and trainer.step == 1
+    assert calls == [["D"], ["D"], ["D"], ["G"]] and trainer.step == 1
 
 
 def test_fit_d_only_freezes_the_generator_and_records_no_g_loss():
@@ -74,4 +74,4 @@ def test_fit_d_only_freezes_the_generator_and_records_no_g_loss():
 
 def test_unknown_optimizer_is_rejected_naming_the_field():
     with pytest.raises(ValueError, match="optimizer"):
-        TrainConfig(optimizer="rmsprop")
+        TrainConfig(optimizer="adagrad")

@@ -117,6 +117,45 @@ def test_image_dataset_rejects_bad_shapes():
         ImageDataset(torch.zeros(3, 1, 8, 8), torch.zeros(4))
 
 
+@pytest.mark.parametrize("bad, found", [(float("nan"), "1 NaN or infinite"), (float("inf"), "1 NaN or infinite"),
+                                        (-float("inf"), "1 NaN or infinite")])
+def test_image_dataset_rejects_non_finite_images_saying_how_many(bad, found):
+    images = torch.zeros(3, 1, 4, 4)
+    images[1, 0, 2, 3] = bad
+    with pytest.raises(ValueError, match=rf"images must be finite, got {found}"):
+        ImageDataset(images, torch.zeros(3))
+
+
+def test_image_dataset_rejects_pixels_outside_minus_one_one_naming_the_range_found():
+    pixels = torch.arange(2 * 16, dtype=torch.float32).view(2, 1, 4, 4) * 8  # 0..248: unscaled 8-bit data
+    with pytest.raises(ValueError, match=r"images must lie in \[-1, 1\].*got values in \[0, 248\]"):
+        ImageDataset(pixels, torch.zeros(2))
+    with pytest.raises(ValueError, match=r"got values in \[-1.5, 0\]"):
+        ImageDataset(torch.tensor([-1.5, 0.0]).view(2, 1, 1, 1))
+    edge = ImageDataset(torch.tensor([-1.0, 1.0]).view(2, 1, 1, 1))  # the ends of the range are in it
+    assert edge.images.flatten().tolist() == [-1.0, 1.0]
+
+
+def test_sample_labelled_draws_the_images_sample_draws_with_their_labels():
+    digits = Digits(size=8, split="test")
+    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    x, y = digits.sample_labelled(100, g1)
+    assert torch.equal(x, digits.sample(100, g2))
+    assert torch.equal(g1.get_state(), g2.get_state())  # one draw each: the generators stay in step
+    index = torch.randint(len(digits), (100,), generator=torch.Generator().manual_seed(5))
+    assert torch.equal(y, digits.labels[index]) and y.dtype == torch.int64
+    assert all(torch.equal(x[i], digits[int(j)][0]) and int(y[i]) == digits[int(j)][1]
+               for i, j in enumerate(index[:10]))
+
+
+def test_a_dataset_without_labels_samples_images_but_refuses_sample_labelled():
+    unlabelled = ImageDataset(torch.zeros(4, 1, 2, 2))
+    assert unlabelled.labels is None and unlabelled.sample(3).shape == (3, 1, 2, 2)
+    assert unlabelled[0].shape == (1, 2, 2)
+    with pytest.raises(ValueError, match="sample_labelled needs labels"):
+        unlabelled.sample_labelled(3)
+
+
 # ------------------------------------------------------------------------ StackedDigits
 
 def test_stacked_modes_is_100_d0_plus_10_d1_plus_d2():

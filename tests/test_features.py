@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -294,3 +296,16 @@ def test_command_refuses_to_overwrite_existing_weights_without_force(tmp_path, c
     assert exit_info.value.code == 2
     assert "--force" in capsys.readouterr().err
     assert out.read_bytes() == b"keep me"
+
+
+def test_command_runs_as_python_dash_m_gan_edu_features():
+    result = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "gan_edu.features", "--help"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "python -m gan_edu.features" in result.stdout and "--seed" in result.stdout and "--force" in result.stdout
+
+
+def test_every_public_name_is_importable_from_the_package():
+    for name in features.__all__:
+        assert getattr(features, name) is not None
+    assert features.DEFAULT_WEIGHTS == ROOT / "gan_edu" / "assets" / "digit_classifier.pt"

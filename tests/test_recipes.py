@@ -49,6 +49,6 @@ def test_recipes_are_frozen_and_validated():
         with pytest.raises(ValueError, match=rf"r1_every.*{bad!r}"):
             ToyRecipe(r1_every=bad)
     lazy = dataclasses.replace(TOY_RECIPES["ring8"], r1_gamma=0.5, r1_every=3)
-    penalty = build_toy_trainer("ring8", steps=1, device="cpu", recipe=lazy).penalty
+    penalty = build_toy_trainer("ring8", steps=1, device="cpu", recipe=lazy).game.penalty
     assert (penalty.gamma, penalty.every) == (0.5, 3)
     assert TOY_RECIPES["ring8"].config(seed=4).seed == 4

@@ -10,19 +10,20 @@ import pytest
 import torch
 
 from gan_edu.distributions import toy
+from gan_edu.games import GAN
 from gan_edu.losses import R1Penalty, WeightClipping
 from gan_edu.models import Discriminator, Generator
 from gan_edu.train import DivergenceError, TrainConfig, Trainer
 
-CFG = TrainConfig(steps=30, batch_size=32, k=2, latent_dim=3, lr_d=1e-3, lr_g=1e-3, device="cpu",
+CFG = TrainConfig(steps=30, batch_size=32, k=2, lr_d=1e-3, lr_g=1e-3, device="cpu",
                   ema=0.9, lr_decay_start=0.5, log_every=5)
 
 
 def make_trainer(config: TrainConfig = CFG, seed: int = 0, width: int = 16, **kwargs) -> Trainer:
     torch.manual_seed(seed)
-    G = Generator(config.latent_dim, 2, width=width, depth=2)
+    G = Generator(3, 2, width=width, depth=2)
     D = Discriminator(2, width=width, depth=2)
-    return Trainer(G, D, toy("ring8"), config, **kwargs)
+    return Trainer(GAN(G, D, **kwargs), toy("ring8"), config)
 
 
 def params(trainer: Trainer) -> list[torch.Tensor]:
@@ -37,7 +38,7 @@ def assert_identical(a: list[torch.Tensor], b: list[torch.Tensor]) -> None:
 
 @pytest.mark.parametrize("field, value", [
     ("k", 0), ("steps", 0), ("batch_size", 0), ("batch_size", -3), ("lr_d", 0.0), ("lr_g", -1e-3),
-    ("lr_d", float("nan")), ("loss", "bogus"), ("precision", "fp16"), ("ema", 1.0),
+    ("lr_d", float("nan")), ("schedule", "bogus"), ("precision", "fp16"), ("ema", 1.0),
     ("betas", (0.5, 1.0)), ("device", "tpu"), ("lr_decay_start", 1.5), ("k", 1.5), ("seed", -1),
     ("compile_mode", "fastest"),
 ])
@@ -71,17 +72,16 @@ def test_same_seed_gives_bit_identical_losses_and_parameters():
 
 def test_fit_runs_k_d_steps_per_g_step_and_records_history():
     t = make_trainer()
-    calls = {"d": 0, "g": 0, "callback": 0}
-    step_d, step_g = t.step_d, t.step_g
-    t.step_d = lambda: (calls.__setitem__("d", calls["d"] + 1), step_d())[1]
-    t.step_g = lambda: (calls.__setitem__("g", calls["g"] + 1), step_g())[1]
+    calls = {"D": 0, "G": 0, "callback": 0}
+    update = t.update
+    t.update = lambda players: ([calls.__setitem__(p, calls[p] + 1) for p in players], update(players))[1]
     history = t.fit(callback=lambda trainer: calls.__setitem__("callback", calls["callback"] + 1))
-    assert (calls["d"], calls["g"], calls["callback"]) == (60, 30, 6)
+    assert (calls["D"], calls["G"], calls["callback"]) == (60, 30, 6)
     assert history.step == [5, 10, 15, 20, 25, 30]
     assert all(0 < v < 1 for v in history.d_real + history.d_fake)
     assert all(v > 0 for v in history.grad_norm_d + history.grad_norm_g)
     fig = history.plot()
-    assert [ax.get_xlabel() for ax in fig.axes] == ["iteration (G steps)"] * 3
+    assert [ax.get_xlabel() for ax in fig.axes] == ["iteration"] * 3
 
 
 def test_step_d_alone_trains_d_and_leaves_g_unchanged():
@@ -164,19 +164,19 @@ def test_non_finite_loss_stops_with_step_and_keeps_last_checkpoint(tmp_path):
     path = tmp_path / "c.pt"
     cfg = dataclasses.replace(CFG, checkpoint_every=2, checkpoint_path=str(path))
     torch.manual_seed(0)
-    t = Trainer(Generator(3, 2, 16, 2), Discriminator(2, 16, 2), ExplodingData(), cfg)
-    with pytest.raises(DivergenceError, match=r"d_loss.*step 4"):  # k=2: draw 8 is in iteration 4
+    t = Trainer(GAN(Generator(3, 2, 16, 2), Discriminator(2, 16, 2)), ExplodingData(), cfg)
+    with pytest.raises(DivergenceError, match=r"bad data at step 4 \(player D\).*x_real.*d_loss"):  # k=2: draw 8 is in iteration 4
         t.fit()
     assert t.step == 3
     saved = torch.load(path, weights_only=True)
     assert saved["step"] == 2
-    assert all(torch.isfinite(v).all() for v in saved["D"].values())
+    assert all(torch.isfinite(v).all() for v in saved["networks"]["D"].values())
     assert all(torch.isfinite(p).all() for p in t.D.parameters())  # the bad update was not applied
 
 
 def test_wgan_with_weight_clipping_runs_through_the_same_trainer():
-    cfg = dataclasses.replace(CFG, loss="wgan", ema=0.0, steps=5)
-    t = make_trainer(cfg, constraint=WeightClipping(0.01))
+    cfg = dataclasses.replace(CFG, ema=0.0, steps=5)
+    t = make_trainer(cfg, loss="wgan", constraint=WeightClipping(0.01))
     t.fit()
     assert max(p.abs().max().item() for p in t.D.parameters()) <= torch.tensor(0.01).item()
 
@@ -207,7 +207,8 @@ def test_d_step_scores_real_and_fake_in_one_pass_only_for_a_samplewise_d(samplew
     G, D = Generator(3, 2, width=16, depth=2), Discriminator(2, width=16, depth=2)
     D_before = copy.deepcopy(D)
     counting = _Counting(D, samplewise)
-    t = Trainer(G, counting, toy("ring8"), dataclasses.replace(CFG, k=1))
+    t = Trainer(GAN(G, counting), toy("ring8"), dataclasses.replace(CFG, k=1))
+    counting.calls.clear()  # the dry forward pass of the constructor
     t.generator.manual_seed(7)
     loss = t.step_d()
     assert counting.calls == ([64] if samplewise else [32, 32])
@@ -260,7 +261,7 @@ def test_device_auto_needs_no_gpu_and_missing_cuda_is_a_value_error():
 from gan_edu.data import ImageDataset  # noqa: E402
 from gan_edu.device import to_device  # noqa: E402
 from gan_edu.models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator  # noqa: E402
-from gan_edu.train import _DeviceImages, _place_data  # noqa: E402
+from gan_edu.device import _DeviceImages, place_data  # noqa: E402
 
 TINY_DCGAN = DCGANConfig(resolution=16, channels=1, latent_dim=8, ngf=8, ndf=8)
 IMAGES = ImageDataset(torch.rand(128, 1, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1,
@@ -269,8 +270,8 @@ IMAGES = ImageDataset(torch.rand(128, 1, 16, 16, generator=torch.Generator().man
 
 def make_dcgan_trainer(**overrides) -> Trainer:
     torch.manual_seed(0)
-    config = TrainConfig(**{**dict(steps=8, batch_size=16, latent_dim=8, device="cpu", log_every=1), **overrides})
-    return Trainer(DCGANGenerator(TINY_DCGAN), DCGANDiscriminator(TINY_DCGAN), IMAGES, config)
+    config = TrainConfig(**{**dict(steps=8, batch_size=16, device="cpu", log_every=1), **overrides})
+    return Trainer(GAN(DCGANGenerator(TINY_DCGAN), DCGANDiscriminator(TINY_DCGAN)), IMAGES, config)
 
 
 def test_channels_last_dcgan_trains_like_the_contiguous_one():
@@ -300,7 +301,7 @@ def test_bf16_autocast_dcgan_on_cpu_is_finite_and_close_to_fp32():
 def test_compiled_dcgan_trains_like_the_eager_one():
     eager, compiled = make_dcgan_trainer(steps=3), make_dcgan_trainer(steps=3, compile=True)
     h_eager, h_compiled = eager.fit(), compiled.fit()
-    assert compiled._D is not compiled.D  # the compiled wrapper ran, the plain module holds the weights
+    assert compiled.D._compiled_call_impl is not None and eager.D._compiled_call_impl is None  # compiled in place
     torch.testing.assert_close(torch.tensor(h_compiled.d_loss), torch.tensor(h_eager.d_loss), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(torch.tensor(h_compiled.g_loss), torch.tensor(h_eager.g_loss), rtol=1e-4, atol=1e-5)
 
@@ -320,7 +321,7 @@ def test_images_copied_to_the_device_are_drawn_like_the_dataset_draws_them():
     on_device = _DeviceImages(IMAGES, torch.device("cpu"))
     assert torch.equal(on_device.sample(32, a), IMAGES.sample(32, b))
     assert torch.equal(a.get_state(), b.get_state())  # checkpoints see the same generator state
-    assert _place_data(IMAGES, torch.device("cpu")) is IMAGES  # on a CPU nothing is copied
+    assert place_data(IMAGES, torch.device("cpu")) is IMAGES  # on a CPU nothing is copied
     assert to_device(IMAGES.images, torch.device("cpu")) is IMAGES.images
 
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
+from ..validation import choice, integer
+
 __all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "RESOLUTIONS"]
 
 RESOLUTIONS = (8, 16, 32, 64)
@@ -51,13 +53,10 @@ class DCGANConfig:
 
     def __post_init__(self) -> None:
         for name in ("resolution", "channels", "latent_dim", "ngf", "ndf"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if self.resolution not in RESOLUTIONS:
-            raise ValueError(f"resolution must be one of {RESOLUTIONS}, got {self.resolution!r}")
-        if self.channels not in (1, 3):
-            raise ValueError(f"channels must be 1 or 3, got {self.channels!r}")
+            # A numpy integer becomes a plain int (n_layers needs int.bit_length); frozen, hence object.__setattr__.
+            object.__setattr__(self, name, integer(name, getattr(self, name)))
+        choice("resolution", self.resolution, RESOLUTIONS)
+        choice("channels", self.channels, (1, 3))
 
     @property
     def n_layers(self) -> int:

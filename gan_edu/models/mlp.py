@@ -14,6 +14,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from ..validation import choice, integer, number
+
 __all__ = ["MLP", "Generator", "Discriminator", "ACTIVATIONS", "NORMS"]
 
 ACTIVATIONS = {
@@ -41,17 +43,12 @@ class MLP(nn.Sequential):
 
     def __init__(self, in_dim: int, out_dim: int, width: int = 256, depth: int = 3,
                  activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
-        for field, value in (("in_dim", in_dim), ("out_dim", out_dim), ("width", width)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{field} must be a positive integer, got {value!r}")
-        if not isinstance(depth, int) or depth < 0:
-            raise ValueError(f"depth must be a non-negative integer, got {depth!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        if norm not in NORMS:
-            raise ValueError(f"norm must be one of {sorted(NORMS)}, got {norm!r}")
-        if init not in ("default", "kaiming"):
-            raise ValueError(f"init must be 'default' or 'kaiming', got {init!r}")
+        in_dim, out_dim, width = (integer(name, value) for name, value in
+                                  (("in_dim", in_dim), ("out_dim", out_dim), ("width", width)))
+        depth = integer("depth", depth, minimum=0)
+        activation = choice("activation", activation, sorted(ACTIVATIONS))
+        norm = choice("norm", norm, sorted(NORMS))
+        init = choice("init", init, ("default", "kaiming"))
         layers: list[nn.Module] = []
         dims = [in_dim] + [width] * depth
         for d_in, d_out in zip(dims[:-1], dims[1:]):
@@ -85,17 +82,15 @@ class Generator(nn.Module):
                  activation: str = "leaky_relu", norm: str = "none", init: str = "default",
                  categories: int = 0, noise_scale: float = 1.0) -> None:
         super().__init__()
-        if not isinstance(categories, int) or isinstance(categories, bool) or categories < 0:
-            raise ValueError(f"categories must be an integer >= 0, got {categories!r}")
-        if categories > 0 and (not isinstance(latent_dim, int) or latent_dim < 2):
+        latent_dim, data_dim = integer("latent_dim", latent_dim), integer("data_dim", data_dim)
+        categories = integer("categories", categories, minimum=0)
+        if categories > 0 and latent_dim < 2:
             raise ValueError(f"latent_dim must be >= 2 with categories > 0 (one coordinate is the code), "
                              f"got {latent_dim!r}")
-        if not (isinstance(noise_scale, (int, float)) and math.isfinite(noise_scale) and noise_scale > 0):
-            raise ValueError(f"noise_scale must be a finite number > 0, got {noise_scale!r}")
         self.latent_dim = latent_dim
         self.data_dim = data_dim
         self.categories = categories
-        self.noise_scale = float(noise_scale)
+        self.noise_scale = number("noise_scale", noise_scale, minimum=0, strict_minimum=True)
         in_dim = latent_dim if categories == 0 else categories + latent_dim - 1
         self.net = MLP(in_dim, data_dim, width, depth, activation, norm, init)
 
@@ -121,7 +116,7 @@ class Discriminator(nn.Module):
     def __init__(self, data_dim: int, width: int = 256, depth: int = 3,
                  activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
         super().__init__()
-        self.data_dim = data_dim
+        self.data_dim = data_dim = integer("data_dim", data_dim)
         self.net = MLP(data_dim, 1, width, depth, activation, norm, init)
         self.samplewise = norm != "batch"
 
