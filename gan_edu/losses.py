@@ -16,7 +16,8 @@ logits of +-100 stay finite:
 A loss object has ``d_loss(logits_real, logits_fake)`` and
 ``g_loss(logits_fake)``; a penalty object is called as
 ``penalty(D, x_real, x_fake, logits_real)`` and adds to ``d_loss``; a
-constraint is called as ``constraint(D)`` after each D update. New variants
+constraint is called as ``constraint(D)`` after each D update; a penalty on G
+(:class:`OrthogonalRegularization`) as ``g_penalty(G)``. New variants
 are new objects; the trainer does not change.
 """
 
@@ -33,7 +34,7 @@ from .validation import choice, integer, number
 __all__ = [
     "GANLoss", "Penalty", "d_cross_entropy", "g_nonsaturating", "g_minimax",
     "NonSaturatingLoss", "MinimaxLoss", "WassersteinLoss", "HingeLoss", "LeastSquaresLoss",
-    "GradientPenalty", "R1Penalty", "WeightClipping", "LOSSES", "get_loss",
+    "GradientPenalty", "R1Penalty", "WeightClipping", "OrthogonalRegularization", "LOSSES", "get_loss",
 ]
 
 
@@ -261,3 +262,32 @@ class WeightClipping:
     def __call__(self, D: nn.Module) -> None:
         for p in D.parameters():
             p.clamp_(-self.c, self.c)
+
+
+class OrthogonalRegularization:
+    r"""BigGAN's orthogonal regularisation of G's weights (Brock et al. 2019, eq. (3)), a penalty on G.
+
+    .. math:: R_\beta(W) = \beta\,\bigl\lVert W W^\top \odot (\mathbf 1 - I) \bigr\rVert_F^2
+
+    for every weight matrix W of G (a convolution's filters flattened to the rows of
+    W): it pushes different filters towards orthogonality without constraining their
+    norms, unlike :math:`\lVert W W^\top - I\rVert_F^2`. Biases, norm gains and other
+    1-D parameters are left alone. Pass it to the game as ``g_penalty``.
+    """
+
+    def __init__(self, beta: float = 1e-4) -> None:
+        self.beta = number("beta", beta, minimum=0)
+
+    def __call__(self, G: nn.Module) -> Tensor:
+        total = None
+        for p in G.parameters():
+            if p.dim() < 2:
+                continue
+            W = p.flatten(1)  # (out, in * kh * kw): one row per filter
+            gram = W @ W.t()  # (out, out)
+            off_diagonal = gram - torch.diag_embed(torch.diagonal(gram))
+            term = off_diagonal.pow(2).sum()
+            total = term if total is None else total + term
+        if total is None:
+            raise ValueError(f"{type(G).__name__} has no weight matrix to regularise")
+        return self.beta * total

@@ -4,9 +4,9 @@ A prior draws the generator's inputs from the trainer's seeded ``torch.Generator
 (on the CPU, so a run is reproducible and resumable on any device):
 
 * :class:`Normal` -- z ~ N(0, I), the source's p_z (Goodfellow et al. 2014);
-* :class:`Labelled` -- z with a class label y ~ U{0, ..., K-1}: the inputs of a
+* :class:`WithLabels` -- z with a class label y ~ U{0, ..., K-1}: the inputs of a
   class-conditional G(z, y) (Mirza & Osindero 2014; BigGAN);
-* :class:`Coded` -- z with latent codes c: a K-way categorical code (one-hot) and
+* :class:`WithCodes` -- z with latent codes c: a K-way categorical code (one-hot) and
   continuous codes uniform on [-1, 1], the inputs of InfoGAN's G(z, c)
   (Chen et al. 2016);
 * :class:`NoPrior` -- nothing: a game whose generators map data to data (CycleGAN).
@@ -25,7 +25,7 @@ from torch import Tensor
 
 from .validation import integer
 
-__all__ = ["Prior", "Normal", "Labelled", "Coded", "NoPrior", "as_inputs"]
+__all__ = ["Prior", "Normal", "WithLabels", "WithCodes", "NoPrior", "as_inputs"]
 
 
 class Prior(Protocol):
@@ -52,7 +52,7 @@ class Normal:
         return f"Normal(latent_dim={self.latent_dim})"
 
 
-class Labelled:
+class WithLabels:
     """(z, y): z ~ N(0, I) ``(n, latent_dim)`` and class labels y ~ U{0..classes-1} ``(n,)`` (int64)."""
 
     def __init__(self, latent_dim: int, classes: int) -> None:
@@ -65,10 +65,10 @@ class Labelled:
         return z, y
 
     def __repr__(self) -> str:
-        return f"Labelled(latent_dim={self.latent_dim}, classes={self.classes})"
+        return f"WithLabels(latent_dim={self.latent_dim}, classes={self.classes})"
 
 
-class Coded:
+class WithCodes:
     r"""(z, c): noise z ~ N(0, I) and InfoGAN's latent codes c, concatenated in one tensor.
 
     ``c`` is ``(n, categories + continuous)``: a one-hot categorical code of
@@ -83,7 +83,7 @@ class Coded:
         if self.categories == 1:
             raise ValueError(f"categories must be 0 or >= 2 (one value carries no information), got {categories!r}")
         if self.categories + self.continuous == 0:
-            raise ValueError("Coded needs at least one code: categories >= 2 or continuous >= 1")
+            raise ValueError("WithCodes needs at least one code: categories >= 2 or continuous >= 1")
 
     @property
     def code_dim(self) -> int:
@@ -105,7 +105,7 @@ class Coded:
         return index, c[:, self.categories:]
 
     def __repr__(self) -> str:
-        return f"Coded(latent_dim={self.latent_dim}, categories={self.categories}, continuous={self.continuous})"
+        return f"WithCodes(latent_dim={self.latent_dim}, categories={self.categories}, continuous={self.continuous})"
 
 
 class NoPrior:

@@ -11,7 +11,9 @@ One module per idea:
 * :mod:`~gan_edu.data.downloads` -- MNIST (LeCun et al. 1998), Fashion-MNIST (Xiao et
   al. 2017) and CIFAR-10 (Krizhevsky 2009) for readers with internet, downloaded and
   checked against published digests;
-* :mod:`~gan_edu.data.formats` -- the IDX and CIFAR pickle parsers, without torchvision.
+* :mod:`~gan_edu.data.formats` -- the IDX and CIFAR pickle parsers, without torchvision;
+* :mod:`~gan_edu.data.sources` -- :class:`Labelled` (images with their labels) and
+  :class:`Unpaired` (two domains, for CycleGAN), built from the others.
 
 Every data set here satisfies the trainer's ``DataSource`` protocol:
 ``sample(n, generator)`` draws ``n`` images with replacement with
@@ -23,9 +25,10 @@ from .dataset import ImageDataset, draw_indices
 from .digits import DIGIT_SIZES, SPLITS, Digits, StackedDigits, stacked_modes
 from .downloads import CHECKSUMS, DEFAULT_ROOT, fetch, load_cifar10, load_fashion_mnist, load_mnist, verify_file
 from .formats import read_cifar_batches, read_idx
+from .sources import Labelled, Unpaired
 
 __all__ = [
     "Digits", "StackedDigits", "stacked_modes", "ImageDataset", "load_mnist", "load_fashion_mnist",
     "load_cifar10", "read_idx", "read_cifar_batches", "verify_file", "fetch", "CHECKSUMS", "DEFAULT_ROOT",
-    "draw_indices", "DIGIT_SIZES", "SPLITS",
+    "draw_indices", "DIGIT_SIZES", "SPLITS", "Labelled", "Unpaired",
 ]

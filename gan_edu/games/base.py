@@ -29,7 +29,7 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
-__all__ = ["Game", "Batch", "describe"]
+__all__ = ["Game", "Batch", "describe", "full_precision"]
 
 
 class Batch:
@@ -48,6 +48,12 @@ class Batch:
 
     def prior(self, n: int | None = None) -> tuple[Tensor, ...]:
         return self._prior(self.batch_size if n is None else n)
+
+
+def full_precision(x: Tensor) -> Tensor:
+    """``x`` in at least float32: logits computed under bf16 autocast are upcast before a loss
+    (float64 stays float64, so a game can be checked by finite differences in double)."""
+    return x if x.dtype in (torch.float32, torch.float64) else x.float()
 
 
 def describe(obj) -> str | None:

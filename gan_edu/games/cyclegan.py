@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from ..losses import GANLoss, get_loss
 from ..priors import NoPrior
 from ..validation import integer, number
-from .base import Batch, Game
+from .base import Batch, Game, full_precision
 
 __all__ = ["ImagePool", "CycleGAN"]
 
@@ -98,15 +98,15 @@ class CycleGAN(Game):
             fake_a = self.pool_a.query(fake_a, batch.generator)
             logits_b, logits_fb = self.D_b(b), self.D_b(fake_b)
             logits_a, logits_fa = self.D_a(a), self.D_a(fake_a)
-            loss = (self.loss_fn.d_loss(logits_b.float(), logits_fb.float())
-                    + self.loss_fn.d_loss(logits_a.float(), logits_fa.float()))
+            loss = (self.loss_fn.d_loss(full_precision(logits_b), full_precision(logits_fb))
+                    + self.loss_fn.d_loss(full_precision(logits_a), full_precision(logits_fa)))
             return loss, {"logit_real": torch.cat([logits_a, logits_b]).detach(),
                           "logit_fake": torch.cat([logits_fa, logits_fb]).detach()}
         if player == "G":
             # (2) G_ab, G_ba: fool both discriminators, and come back to the input (cycle)
             fake_b, fake_a = self.G_ab(a), self.G_ba(b)
-            adversarial = (self.loss_fn.g_loss(self.D_b(fake_b).float())
-                           + self.loss_fn.g_loss(self.D_a(fake_a).float()))
+            adversarial = (self.loss_fn.g_loss(full_precision(self.D_b(fake_b)))
+                           + self.loss_fn.g_loss(full_precision(self.D_a(fake_a))))
             cycle = (self.G_ba(fake_b) - a).abs().mean() + (self.G_ab(fake_a) - b).abs().mean()
             loss = adversarial + self.cycle_weight * cycle
             stats = {"cycle": cycle.detach()}

@@ -22,7 +22,7 @@ from torch.func import functional_call
 from ..losses import GANLoss, Penalty, get_loss
 from ..priors import Normal, as_inputs
 from ..validation import integer, number
-from .base import Batch, Game, describe
+from .base import Batch, Game, describe, full_precision
 
 __all__ = ["GAN", "ConditionalGAN", "UnrolledGAN"]
 
@@ -88,9 +88,9 @@ class GAN(Game):
         with torch.no_grad():  # D's step must not move G: no graph through G is built
             x_fake = self.G(*inputs)
         logits_real, logits_fake = self.score(x_real, cond_real, x_fake, self.fake_condition(inputs))
-        loss = self.loss_fn.d_loss(logits_real.float(), logits_fake.float())
+        loss = self.loss_fn.d_loss(full_precision(logits_real), full_precision(logits_fake))
         if penalise:
-            loss = loss + self.penalty(self.D, x_real, x_fake, logits_real.float())
+            loss = loss + self.penalty(self.D, x_real, x_fake, full_precision(logits_real))
         return loss, self.d_stats(logits_real.detach(), logits_fake.detach())
 
     @staticmethod
@@ -103,7 +103,7 @@ class GAN(Game):
         # (2) G: minimise the generator loss on fresh z   [eq. (4) "ns" / eq. (5) "minimax"]
         inputs = batch.prior()
         logits_fake = self.D(self.G(*inputs), *self.fake_condition(inputs))
-        loss = self.loss_fn.g_loss(logits_fake.float())
+        loss = self.loss_fn.g_loss(full_precision(logits_fake))
         if self.g_penalty is not None:
             loss = loss + self.g_penalty(self.G)
         return loss, {}
@@ -150,14 +150,14 @@ def _shapes(tensors) -> str:
 
 class ConditionalGAN(GAN):
     """G(z, y) against D(x, y): the data yield ``(x, y)``, the prior ``(z, y)``
-    (e.g. :class:`gan_edu.priors.Labelled`); D judges each image with its label."""
+    (e.g. :class:`gan_edu.priors.WithLabels`); D judges each image with its label."""
 
     def __init__(self, G: nn.Module, D: nn.Module, *, prior, **kwargs) -> None:
         super().__init__(G, D, prior=prior, **kwargs)
 
     def real_batch(self, real) -> tuple[Tensor, tuple[Tensor, ...]]:
         if not (isinstance(real, tuple) and len(real) == 2):
-            raise ValueError("ConditionalGAN needs data that yield (x, y), e.g. ImageDataset.labelled()")
+            raise ValueError("ConditionalGAN needs data that yield (x, y), e.g. gan_edu.data.Labelled(dataset)")
         x, y = real
         return x, (y,)
 
@@ -192,7 +192,7 @@ class UnrolledGAN(GAN):
             x_fake = self.G(*inputs)  # kept in the graph: psi_k depends on theta through it
             logits_real = functional_call(self.D, (params, buffers), (x_real, *cond_real))
             logits_fake = functional_call(self.D, (params, buffers), (x_fake, *self.fake_condition(inputs)))
-            d_loss = self.loss_fn.d_loss(logits_real.float(), logits_fake.float())
+            d_loss = self.loss_fn.d_loss(full_precision(logits_real), full_precision(logits_fake))
             grads = torch.autograd.grad(d_loss, list(params.values()), create_graph=True)
             params = {name: p - self.unroll_lr * g for (name, p), g in zip(params.items(), grads)}
         return params
@@ -202,7 +202,7 @@ class UnrolledGAN(GAN):
         inputs = batch.prior()
         logits_fake = functional_call(self.D, (params, dict(self.D.named_buffers())),
                                       (self.G(*inputs), *self.fake_condition(inputs)))
-        loss = self.loss_fn.g_loss(logits_fake.float())
+        loss = self.loss_fn.g_loss(full_precision(logits_fake))
         if self.g_penalty is not None:
             loss = loss + self.g_penalty(self.G)
         return loss, {}

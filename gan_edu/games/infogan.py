@@ -1,6 +1,6 @@
 r"""InfoGAN (Chen et al. 2016): a GAN whose generator input carries codes it must keep readable.
 
-G(z, c) is fed noise z and codes c (:class:`gan_edu.priors.Coded`). The mutual
+G(z, c) is fed noise z and codes c (:class:`gan_edu.priors.WithCodes`). The mutual
 information :math:`I(c; G(z, c))` cannot be computed, but a network Q(c | x) gives
 a variational lower bound,
 
@@ -23,9 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..priors import Coded
+from ..priors import WithCodes
 from ..validation import number
-from .base import Batch
+from .base import Batch, full_precision
 from .gan import GAN
 
 __all__ = ["InfoGAN"]
@@ -39,10 +39,10 @@ class InfoGAN(GAN):
 
     roles = {"D": ("D",), "G": ("G", "Q")}
 
-    def __init__(self, G: nn.Module, D: nn.Module, Q: nn.Module, *, prior: Coded,
+    def __init__(self, G: nn.Module, D: nn.Module, Q: nn.Module, *, prior: WithCodes,
                  info_weight: float = 1.0, continuous_weight: float = 0.1, **kwargs) -> None:
-        if not isinstance(prior, Coded):
-            raise ValueError(f"prior must be a gan_edu.priors.Coded, got {prior!r}")
+        if not isinstance(prior, WithCodes):
+            raise ValueError(f"prior must be a gan_edu.priors.WithCodes, got {prior!r}")
         for name in ("features", "head"):
             if not callable(getattr(D, name, None)):
                 raise ValueError(f"D must have a {name}() method (Q shares D's body), {type(D).__name__} has none")
@@ -53,7 +53,7 @@ class InfoGAN(GAN):
 
     def information(self, q: Tensor, c: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """The lower bound L_I (nats, one sample mean) of Q's output ``q`` ``(n, K + C)`` for codes ``c``."""
-        prior: Coded = self.prior
+        prior: WithCodes = self.prior
         index, continuous = prior.split(c)
         bound = q.new_zeros(())
         stats = {}
@@ -75,12 +75,12 @@ class InfoGAN(GAN):
         # (2) G and Q: minimise the generator loss - lambda L_I(G, Q)
         z, c = batch.prior()
         h = self.D.features(self.G(z, c))
-        loss = self.loss_fn.g_loss(self.D.head(h).float())
+        loss = self.loss_fn.g_loss(full_precision(self.D.head(h)))
         if self.info_weight > 0:
-            bound, stats = self.information(self.Q(h).float(), c)
+            bound, stats = self.information(full_precision(self.Q(h)), c)
             loss = loss - self.info_weight * bound
         else:  # the control: Q learns to read the codes, G gets no information gradient
-            bound, stats = self.information(self.Q(h.detach()).float(), c)
+            bound, stats = self.information(full_precision(self.Q(h.detach())), c)
             loss = loss - bound
         return loss, stats
 

@@ -1,10 +1,12 @@
 """Generator and discriminator networks.
 
 * ``mlp``: fully connected nets for low-dimensional data (the toy chapters);
-* ``dcgan``: the convolutional nets of Radford et al. (2016) for images.
+* ``dcgan``: the convolutional nets of Radford et al. (2016) for images;
+* ``dirac``: the Dirac-GAN's one-parameter players (Mescheder et al. 2018).
 """
 
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from .dirac import LinearCritic, PointMass
 from .mlp import MLP, Discriminator, Generator
 
-__all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator"]
+__all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "PointMass", "LinearCritic"]
