@@ -1,7 +1,8 @@
 # gan-edu: build the book and run the tests on a fresh machine with only Python 3.11.
 #
-#   make book   execute the notebooks (cached) and build the HTML book with -n -W
+#   make book   build the HTML book from the notebooks' committed outputs, with -n -W
 #   make test   unit tests, then the notebooks re-executed against their stored outputs (nbval)
+#   make notebook-test-kernels   nbval again on a second set of CPU kernels (what CI also runs)
 #   make browser-test   the built book checked in headless Chromium (run after `make book`)
 #   make clean  remove build outputs and caches (keeps .venv; `make distclean` removes it too)
 #
@@ -20,7 +21,7 @@ TORCH_PIP_ARGS ?=
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: all venv test unit-test notebook-test book browser-test notebooks clean distclean
+.PHONY: all venv test unit-test notebook-test notebook-test-kernels book browser-test notebooks clean distclean
 
 all: test book browser-test
 
@@ -45,6 +46,14 @@ ifeq ($(strip $(NOTEBOOKS)),)
 	@echo "notebook-test: no notebooks/*.ipynb yet, nothing to check"
 else
 	$(BIN)/python -m pytest --nbval -q --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
+endif
+
+# The same on a second kernel set: SSE4.1 oneDNN kernels, ATen's default (non-vectorised) ones.
+notebook-test-kernels: $(STAMP)
+ifeq ($(strip $(NOTEBOOKS)),)
+	@echo "notebook-test-kernels: no notebooks/*.ipynb yet, nothing to check"
+else
+	ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest --nbval -q --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
 endif
 
 book: $(STAMP)
