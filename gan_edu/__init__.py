@@ -16,6 +16,8 @@ Modules, one idea each:
 * :mod:`gan_edu.metrics` -- mode coverage, Frechet distance, precision and recall;
 * :mod:`gan_edu.features` -- the digit classifier whose features the image FIDs use;
 * :mod:`gan_edu.images` -- image grids;
+* :mod:`gan_edu.notebook` -- `glue`: numbers a notebook hands to the chapter pages;
+* :mod:`gan_edu.files`, :mod:`gan_edu.validation` -- atomic writes; argument checks;
 * :mod:`gan_edu.recipes` -- tested default settings for the book's experiments.
 
 Nothing here touches a GPU at import time; ``device="auto"`` picks one when asked.

@@ -12,7 +12,7 @@ import contextlib
 
 import torch
 
-__all__ = ["resolve_device", "autocast", "to_device", "place_data"]
+__all__ = ["resolve_device", "autocast", "to_device", "place_data", "eager", "standard_layout_where_asked"]
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -114,3 +114,26 @@ def place_data(data, device: torch.device):
         if size <= _MAX_DEVICE_DATA_FRACTION * torch.cuda.get_device_properties(device).total_memory:
             return _DeviceImages(data, device)
     return data
+
+
+@contextlib.contextmanager
+def eager(active: bool):
+    """Run compiled modules eagerly inside the block (sampling: eval mode, other shapes)."""
+    if active and hasattr(torch.compiler, "set_stance"):
+        with torch.compiler.set_stance("force_eager"):
+            yield
+    else:
+        yield
+
+
+def standard_layout_where_asked(model: torch.nn.Module) -> None:
+    """Put back in the standard layout the parameters of layers marked ``standard_layout = True``.
+
+    A layer whose input is 1x1 (the first layer of a DCGAN generator) gains nothing from
+    channels_last, and compiling it with a channels_last weight failed on CUDA: inductor
+    expected channels_last strides for the weight's gradient, cuDNN returned standard ones.
+    """
+    for module in model.modules():
+        if getattr(module, "standard_layout", False):
+            for p in module.parameters(recurse=False):
+                p.data = p.data.contiguous()

@@ -19,7 +19,6 @@ schedule, an EMA of every generator, the divergence guard, the
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 from typing import Callable, Protocol, Sequence
@@ -29,7 +28,7 @@ from torch import Tensor, nn
 
 from . import checkpoint
 from .config import _CUDA_GRAPH_MODES, COMPILE_MODES, OPTIMIZERS, TrainConfig
-from .device import autocast, place_data, resolve_device, to_device
+from .device import autocast, eager, place_data, resolve_device, standard_layout_where_asked, to_device
 from .games import Batch, Game
 from .history import History
 from .priors import as_inputs
@@ -79,7 +78,7 @@ class Trainer:
         self.memory_format = torch.channels_last if config.channels_last else torch.preserve_format
         game.to(self.device, memory_format=self.memory_format)
         if config.channels_last and config.compile:
-            _standard_layout_where_asked(game)
+            standard_layout_where_asked(game)
         self._data = place_data(data, self.device)
         self._check_parts()
         nets = game.networks()
@@ -194,7 +193,7 @@ class Trainer:
         for module, _ in modes:
             module.training = False
         try:
-            with _eager(self.config.compile):
+            with eager(self.config.compile):
                 return self.game.generate(inputs, **nets)
         finally:
             for module, mode in modes:
@@ -345,29 +344,6 @@ _PROGRESS = ("d_loss", "g_loss", "d_real", "d_fake")
 def _all_finite(x) -> bool:
     tensors = x if isinstance(x, tuple) else (x,)
     return all(bool(torch.isfinite(t).all()) for t in tensors if t.is_floating_point())
-
-
-@contextlib.contextmanager
-def _eager(active: bool):
-    """Run compiled modules eagerly inside the block (sampling: eval mode, other shapes)."""
-    if active and hasattr(torch.compiler, "set_stance"):
-        with torch.compiler.set_stance("force_eager"):
-            yield
-    else:
-        yield
-
-
-def _standard_layout_where_asked(model: nn.Module) -> None:
-    """Put back in the standard layout the parameters of layers marked ``standard_layout = True``.
-
-    A layer whose input is 1x1 (the first layer of a DCGAN generator) gains nothing from
-    channels_last, and compiling it with a channels_last weight failed on CUDA: inductor
-    expected channels_last strides for the weight's gradient, cuDNN returned standard ones.
-    """
-    for module in model.modules():
-        if getattr(module, "standard_layout", False):
-            for p in module.parameters(recurse=False):
-                p.data = p.data.contiguous()
 
 
 def _total_norm(grads: list[Tensor], empty: Tensor) -> Tensor:

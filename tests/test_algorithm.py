@@ -75,3 +75,20 @@ def test_fit_d_only_freezes_the_generator_and_records_no_g_loss():
 def test_unknown_optimizer_is_rejected_naming_the_field():
     with pytest.raises(ValueError, match="optimizer"):
         TrainConfig(optimizer="adagrad")
+
+
+def test_the_plain_twenty_line_loop_gives_the_trainers_weights():
+    from gan_edu import algorithm
+
+    torch.manual_seed(0)
+    G, D = Generator(3, 2, 16, 2), Discriminator(2, 16, 2)
+    G_plain, D_plain = copy.deepcopy(G), copy.deepcopy(D)
+    D.samplewise = False  # the plain loop scores real and fake in two passes: the trainer does the same
+    config = TrainConfig(steps=25, batch_size=32, k=2, lr_d=1e-3, lr_g=1e-3, betas=(0.5, 0.9), seed=4,
+                         device="cpu")
+    Trainer(GAN(G, D), DATA, config).fit()
+    algorithm.train(G_plain, D_plain, DATA, steps=25, k=2, batch_size=32, lr=1e-3, betas=(0.5, 0.9), seed=4)
+    assert same(params(G), params(G_plain)) and same(params(D), params(D_plain))
+    # and training did move them: the comparison is not between two untouched networks
+    torch.manual_seed(0)
+    assert not same(params(Generator(3, 2, 16, 2)), params(G))

@@ -247,13 +247,26 @@ def test_bf16_autocast_runs_on_cpu_with_finite_losses():
     assert all(p.dtype == torch.float32 for p in t.G.parameters())  # master weights stay fp32
 
 
-def test_device_auto_needs_no_gpu_and_missing_cuda_is_a_value_error():
+@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_device_auto_picks_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
     from gan_edu.device import resolve_device
 
-    assert resolve_device("auto").type in {"cuda", "mps", "cpu"}
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="cuda"):
-            resolve_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert resolve_device("auto") == torch.device(expected)
+
+
+def test_missing_cuda_and_unknown_devices_are_value_errors_naming_the_device(monkeypatch):
+    from gan_edu.device import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="'cuda:1'.*CUDA is not available"):
+        resolve_device("cuda:1")
+    with pytest.raises(ValueError, match="'tpu'"):
+        resolve_device("tpu")
+    for bad in ("cuda:abc", "cpu:0x", "", None, 3):
+        with pytest.raises(ValueError, match="device"):
+            TrainConfig(device=bad)
 
 
 # -- GPU switches and data paths, checked on the CPU ----------------------------------------
