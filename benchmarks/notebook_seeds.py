@@ -42,9 +42,27 @@ def glued(nb) -> dict[str, str]:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                values[name] = output.get("data", {}).get("text/plain", "")
+            if name is not None:  # glue(..., display=False) stores "application/papermill.record/text/plain"
+                text = [v for k, v in output.get("data", {}).items() if k.endswith("text/plain")]
+                values[name] = _short(text[0]) if text else ""
     return values
+
+
+def _short(text: str) -> str:
+    try:
+        return f"{float(text):.4g}"
+    except ValueError:
+        return text
+
+
+def _failing_line(message: str) -> str:
+    """The source line the traceback points at (``--->``), without terminal colours."""
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", message)
+    marked = [line for line in plain.splitlines() if "--->" in line]
+    line = marked[-1].split("--->", 1)[1] if marked else plain.strip().splitlines()[-1]
+    return re.sub(r"^\s*\d+\s*", "", line).strip()[:120]
 
 
 def main() -> None:
@@ -68,8 +86,7 @@ def main() -> None:
                                resources={"metadata": {"path": str(path.parent)}}).execute()
                 status = "yes"
             except CellExecutionError as error:
-                last = [line for line in str(error).strip().splitlines() if line.strip()][-1]
-                status = f"**no**: {last[:120]}"
+                status = f"**no**: {_failing_line(str(error))}"
             seconds = time.perf_counter() - start
             values = ", ".join(f"{k} {v}" for k, v in glued(nb).items())
             print(f"| {path.stem} | {seed} | {status} | {seconds:.0f} | {values} |", flush=True)

@@ -31,11 +31,11 @@ from gan_edu.losses import get_loss
 from gan_edu.metrics import frechet_distance, mode_coverage, precision_recall
 from gan_edu.models import DCGANConfig, DCGANDiscriminator, DCGANGenerator, Discriminator, Generator
 from gan_edu.recipes import train_dcgan, train_toy
-from gan_edu.train import DivergenceError, History, TrainConfig, Trainer
+from gan_edu.train import CollapseError, DivergenceError, History, TrainConfig, Trainer
 
 __all__ = [
     "Categorical", "GaussianMixture", "toy", "get_loss", "mode_coverage", "frechet_distance", "precision_recall",
     "Discriminator", "Generator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator",
-    "train_toy", "train_dcgan", "DivergenceError", "History", "TrainConfig", "Trainer",
+    "train_toy", "train_dcgan", "DivergenceError", "CollapseError", "History", "TrainConfig", "Trainer",
     "Game", "GAN", "ConditionalGAN", "UnrolledGAN", "InfoGAN", "CycleGAN",
 ]

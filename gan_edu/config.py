@@ -9,6 +9,7 @@ schedule (:mod:`gan_edu.schedules`), the precision and compilation switches
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,7 +17,7 @@ import torch
 from torch import Tensor
 
 from .schedules import SCHEDULES, get_schedule
-from .validation import integer, number
+from .validation import choice, integer, number
 
 __all__ = ["TrainConfig", "OPTIMIZERS", "COMPILE_MODES"]
 
@@ -59,7 +60,14 @@ class TrainConfig:
     rates decay linearly to 0 over the iterations after ``lr_decay_start * steps``
     (1.0 = constant). ``checkpoint_every`` = 0 turns checkpoints off. ``compile_mode``
     is passed to ``torch.compile`` when ``compile`` is on; ``"reduce-overhead"`` replays
-    CUDA graphs.
+    CUDA graphs. ``device`` is a string (``"auto"``, ``"cpu"``, ``"cuda:1"``, ...) or a
+    ``torch.device``, stored as its string; ``checkpoint_path`` a path (``str`` or
+    ``os.PathLike``, stored as ``str``) or None.
+
+    ``collapse_patience`` (in log rows; 0 = off) stops a run that has collapsed without
+    a NaN: when, in that many consecutive rows of the history, one player's loss and
+    gradient norm are both pinned at 0 while another player's are not, ``fit`` raises
+    :class:`gan_edu.train.CollapseError` (see :meth:`gan_edu.train.Trainer.check_collapse`).
     """
 
     steps: int = 5000
@@ -81,6 +89,7 @@ class TrainConfig:
     log_every: int = 10
     checkpoint_every: int = 0
     checkpoint_path: str | None = None
+    collapse_patience: int = 10
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> ValueError:
@@ -88,33 +97,35 @@ class TrainConfig:
 
         for name in ("steps", "batch_size", "k", "log_every"):
             object.__setattr__(self, name, integer(name, getattr(self, name)))
-        for name in ("seed", "checkpoint_every"):
+        for name in ("seed", "checkpoint_every", "collapse_patience"):
             object.__setattr__(self, name, integer(name, getattr(self, name), minimum=0))
         for name in ("lr_d", "lr_g"):
             object.__setattr__(self, name, number(name, getattr(self, name), minimum=0, strict_minimum=True))
-        if (not isinstance(self.betas, tuple) or len(self.betas) != 2
-                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1
-                           for b in self.betas)):
+        betas = self.betas
+        if (not isinstance(betas, (tuple, list)) or len(betas) != 2
+                or not all(_is_fraction(b) for b in betas)):
             raise bad("betas", "a tuple of two numbers in [0, 1)")
-        if self.schedule not in SCHEDULES:
-            raise bad("schedule", f"one of {sorted(SCHEDULES)}")
+        object.__setattr__(self, "betas", (float(betas[0]), float(betas[1])))
+        object.__setattr__(self, "schedule", choice("schedule", self.schedule, sorted(SCHEDULES)))
         get_schedule(self.schedule, self.k)  # e.g. k > 1 with simultaneous updates
-        if self.optimizer not in OPTIMIZERS:
-            raise bad("optimizer", f"one of {sorted(OPTIMIZERS)}")
+        object.__setattr__(self, "optimizer", choice("optimizer", self.optimizer, sorted(OPTIMIZERS)))
+        if isinstance(self.device, torch.device):
+            object.__setattr__(self, "device", str(self.device))
         if not isinstance(self.device, str) or not _valid_device(self.device):
             raise bad("device", "'auto', 'cpu', 'mps', 'cuda' or 'cuda:N'")
-        if self.precision not in ("fp32", "bf16"):
-            raise bad("precision", "'fp32' or 'bf16'")
+        object.__setattr__(self, "precision", choice("precision", self.precision, ("fp32", "bf16")))
         for name in ("channels_last", "compile"):
             if not isinstance(getattr(self, name), bool):
                 raise bad(name, "a bool")
-        if self.compile_mode not in COMPILE_MODES:
-            raise bad("compile_mode", f"one of {COMPILE_MODES}")
+        object.__setattr__(self, "compile_mode", choice("compile_mode", self.compile_mode, COMPILE_MODES))
         object.__setattr__(self, "ema", number("ema", self.ema, minimum=0, maximum=1, strict_maximum=True))
         object.__setattr__(self, "lr_decay_start", number("lr_decay_start", self.lr_decay_start,
                                                           minimum=0, maximum=1))
-        if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, str):
-            raise bad("checkpoint_path", "a str path or None")
+        if isinstance(self.checkpoint_path, os.PathLike):
+            object.__setattr__(self, "checkpoint_path", os.fspath(self.checkpoint_path))
+        if self.checkpoint_path is not None and (not isinstance(self.checkpoint_path, str)
+                                                 or not self.checkpoint_path.strip()):
+            raise bad("checkpoint_path", "a non-empty path (str or os.PathLike) or None")
         if self.checkpoint_every > 0 and not self.checkpoint_path:
             raise bad("checkpoint_path", "set when checkpoint_every > 0")
 
@@ -126,8 +137,17 @@ class TrainConfig:
         return max(0.0, (self.steps - step) / max(self.steps - start, 1.0))
 
 
+def _is_fraction(value) -> bool:
+    """Whether ``value`` is a real number (not a bool) in [0, 1): a beta of Adam."""
+    try:
+        number("beta", value, minimum=0, maximum=1, strict_maximum=True)
+    except ValueError:
+        return False
+    return True
+
+
 def _valid_device(device: str) -> bool:
-    kind, _, index = device.partition(":")
+    kind, colon, index = device.partition(":")
     if kind in ("auto", "cpu", "mps"):
-        return not index
-    return kind == "cuda" and (not index or index.isdigit())
+        return not colon
+    return kind == "cuda" and (not colon or (index.isascii() and index.isdigit()))

@@ -43,6 +43,8 @@ def to_device(x: torch.Tensor, device: torch.device) -> torch.Tensor:
     queued like a kernel (``non_blocking=True``) and the host go on; PyTorch's pinned-memory
     cache keeps the source alive until the copy has run.
     """
+    if not isinstance(device, torch.device):
+        raise ValueError(f"device must be a torch.device (see resolve_device), got {device!r}")
     if device.type == "cuda" and x.device.type == "cpu":
         return x.pin_memory().to(device, non_blocking=True)
     return x.to(device)
@@ -78,27 +80,6 @@ class _DeviceImages:
         index = torch.randint(len(self.images), (n,), generator=generator)  # (n,), on the CPU
         return self.images[to_device(index, self.device)]  # (n, C, H, W)
 
-
-# An ImageDataset larger than this share of the GPU's memory stays on the CPU.
-_MAX_DEVICE_DATA_FRACTION = 0.25
-
-
-def place_data(data, device: torch.device):
-    """The data as the trainer samples them: an ``ImageDataset`` that fits moves to the GPU once."""
-    from .data import ImageDataset
-
-    if (device.type == "cuda" and isinstance(data, ImageDataset)
-            and type(data).sample is ImageDataset.sample):  # a subclass's own sampling is kept
-        size = data.images.numel() * data.images.element_size()
-        if size <= _MAX_DEVICE_DATA_FRACTION * torch.cuda.get_device_properties(device).total_memory:
-            return _DeviceImages(data, device)
-    return data
-
-
-# torch.compile's modes. "reduce-overhead" (CUDA graphs) removes most of the host's work per
-# iteration, which is what a small GAN on a fast GPU waits for; compiling takes longer.
-COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
-_CUDA_GRAPH_MODES = ("reduce-overhead", "max-autotune")  # the modes that replay CUDA graphs
 
 # An ImageDataset larger than this share of the GPU's memory stays on the CPU.
 _MAX_DEVICE_DATA_FRACTION = 0.25

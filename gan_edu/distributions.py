@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from scipy.special import logsumexp
 
-from .validation import choice, integer
+from .validation import choice, integer, number
 
 __all__ = ["GaussianMixture", "Categorical", "toy", "TOY_NAMES", "as_points"]
 
@@ -36,10 +36,12 @@ def _finite_array(value, name: str) -> np.ndarray:
         array = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be numeric, got {value!r}") from error
-    if raw.dtype.kind == "b":  # True would silently mean 1.0
-        raise ValueError(f"{name} must be numeric, got booleans {value!r}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite, got non-finite values")
+    if raw.dtype.kind in "bUS":  # True would silently mean 1.0, and "1" would too
+        raise ValueError(f"{name} must be numeric, got {value!r}")
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise ValueError(f"{name} must be finite, got {int(bad.sum())} non-finite value(s), "
+                         f"e.g. {float(array[bad].flat[0])!r}")
     return array
 
 
@@ -49,6 +51,7 @@ def as_points(x, dim: int, name: str = "x") -> np.ndarray:
     A 1D distribution also accepts shape ``(n,)``. Any other shape, or a
     non-finite value, raises ``ValueError`` naming ``name``.
     """
+    dim = integer("dim", dim)
     array = _finite_array(x, name)
     if dim == 1 and array.ndim == 1:
         array = array[:, None]
@@ -76,10 +79,11 @@ class GaussianMixture:
 
     def __init__(self, means, stds, weights=None) -> None:
         means = _finite_array(means, "means")
+        shape = means.shape
         if means.ndim == 1:
             means = means[:, None]
         if means.ndim != 2 or means.shape[0] == 0 or means.shape[1] == 0:
-            raise ValueError(f"means must have shape (K, d) or (K,), got {means.shape}")
+            raise ValueError(f"means must have shape (K, d) or (K,) with K, d >= 1, got {shape}")
         n_components = means.shape[0]
 
         stds = _finite_array(stds, "stds")
@@ -109,11 +113,17 @@ class GaussianMixture:
         return f"GaussianMixture(K={len(self.weights)}, dim={self.dim})"
 
     def log_prob(self, x) -> np.ndarray:
-        r""":math:`\log p(x)` for ``x`` of shape ``(n, d)``, by log-sum-exp over components."""
+        r""":math:`\log p(x)` for ``x`` of shape ``(n, d)``, by log-sum-exp over components.
+
+        Distances are divided by each std before they are squared and the normaliser is
+        :math:`-d \log \sigma - \tfrac d2 \log 2\pi`, so a tiny std (1e-200, whose square
+        underflows to 0) still gives finite log-densities near its mean and -inf far away.
+        """
         x = as_points(x, self.dim)
-        sq_dist = ((x[:, None, :] - self.means[None, :, :]) ** 2).sum(-1)  # (n, K)
-        log_norm = -0.5 * self.dim * np.log(2 * math.pi * self.stds**2)  # (K,)
-        log_components = log_norm - 0.5 * sq_dist / self.stds**2 + np.log(self.weights)
+        log_norm = -self.dim * (np.log(self.stds) + 0.5 * math.log(2 * math.pi))  # (K,)
+        with np.errstate(over="ignore"):  # a distance of 1e200 stds: density 0, log-density -inf
+            z = (x[:, None, :] - self.means[None, :, :]) / self.stds[None, :, None]  # (n, K, d), in stds
+            log_components = log_norm - 0.5 * (z**2).sum(-1) + np.log(self.weights)
         return logsumexp(log_components, axis=1)
 
     def pdf(self, x) -> np.ndarray:
@@ -132,6 +142,7 @@ class GaussianMixture:
 
     def bounds(self, width: float = 12.0) -> tuple[np.ndarray, np.ndarray]:
         """Per-axis box holding all components to ``width`` standard deviations."""
+        width = number("width", width, minimum=0, strict_minimum=True)
         low = (self.means - width * self.stds[:, None]).min(0)
         high = (self.means + width * self.stds[:, None]).max(0)
         return low, high
@@ -166,8 +177,9 @@ class Categorical:
     def _index(self, x) -> np.ndarray:
         x = as_points(x, 1)[:, 0]
         index = np.rint(x).astype(int)
-        if np.any(np.abs(x - index) > 0) or np.any(index < 0) or np.any(index >= len(self.probs)):
-            raise ValueError(f"x must hold integers in [0, {len(self.probs) - 1}]")
+        bad = (np.abs(x - index) > 0) | (index < 0) | (index >= len(self.probs))
+        if np.any(bad):
+            raise ValueError(f"x must hold integers in [0, {len(self.probs) - 1}], got {float(x[bad][0])!r}")
         return index
 
     def log_prob(self, x) -> np.ndarray:

@@ -33,6 +33,15 @@ _MODES = ("wb", "w")
 _FILE_PERMISSIONS = 0o644
 
 
+def _path(name: str, value) -> str:
+    """``value`` as a ``str`` path, if it is a non-empty ``str`` or ``os.PathLike``; else ValueError naming it."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty path (str or os.PathLike), got {value!r}")
+    return value
+
+
 def _temporary_prefix(name: str) -> str:
     return f".{name}-"
 
@@ -52,7 +61,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-    path = Path(path)
+    path = Path(_path("path", path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path.name), suffix=TEMPORARY_SUFFIX)
     try:
@@ -82,7 +91,7 @@ def remove_stale_temporaries(directory: str | os.PathLike, prefix: str) -> list[
     """
     if not isinstance(prefix, str) or not prefix or os.sep in prefix:
         raise ValueError(f"prefix must be a non-empty file-name prefix, got {prefix!r}")
-    directory = Path(directory)
+    directory = Path(_path("directory", directory))
     if not directory.is_dir():
         return []
     start = _temporary_prefix(prefix)[:-1]  # ".{prefix}": the "-" follows the whole target name

@@ -28,6 +28,8 @@ class History:
 
     def append(self, row: dict[str, float]) -> None:
         """Add a row; a new column is NaN in earlier rows, a missing one NaN in this row."""
+        if not isinstance(row, dict) or "step" not in row:
+            raise ValueError(f"row must be a dict with a 'step', got {row!r}")
         n = len(self.step)
         self.step.append(int(row["step"]))
         for name, value in row.items():

@@ -32,7 +32,7 @@ def image_grid(images: Tensor, nrow: int | None = None, padding: int = 1, pad_va
         raise ValueError(f"images must be a tensor (B, C, H, W) with C = 1 or 3, got {shape}")
     B, C, H, W = images.shape
     if B == 0:
-        raise ValueError("images must hold at least one image")
+        raise ValueError(f"images must hold at least one image, got shape {tuple(images.shape)}")
     nrow = math.ceil(math.sqrt(B)) if nrow is None else integer("nrow", nrow)
     padding = integer("padding", padding, minimum=0)
     pad_value = number("pad_value", pad_value, minimum=0, maximum=1)

@@ -58,13 +58,49 @@ class ModeCoverage(NamedTuple):
     hq_counts: np.ndarray  # high-quality samples per nearest mean, shape (K,)
 
 
-def nearest_mode(samples, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index of the nearest mean for each sample, and the distance to it; shapes ``(n,)``."""
-    x = samples.detach().cpu().double().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples, float)
-    if x.ndim == 1:
+def _sample_array(samples, dim: int) -> np.ndarray:
+    """``samples`` (tensor or array, ``(n, dim)``; ``(n,)`` when ``dim == 1``) as float64 ``(n, dim)``."""
+    if isinstance(samples, torch.Tensor):
+        samples = samples.detach().cpu().double().numpy()
+    try:
+        raw = np.asarray(samples)
+        x = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"samples must be numeric, shape (n, {dim}), got {type(samples).__name__}") from None
+    if raw.dtype.kind in "bUS":
+        raise ValueError(f"samples must be numeric, shape (n, {dim}), got dtype {raw.dtype}")
+    if x.ndim == 1 and dim == 1:
         x = x[:, None]
-    if x.ndim != 2 or x.shape[1] != means.shape[1]:
-        raise ValueError(f"samples must have shape (n, {means.shape[1]}), got {x.shape}")
+    if x.ndim != 2 or x.shape[1] != dim:
+        raise ValueError(f"samples must have shape (n, {dim})" + (" or (n,)" if dim == 1 else "")
+                         + f", got {x.shape}")
+    return x
+
+
+def _mixture_parts(mixture) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``means`` ``(K, d)``, ``stds`` ``(K,)`` and ``weights`` ``(K,)`` of a GaussianMixture."""
+    try:
+        means, stds, weights = (np.asarray(getattr(mixture, name), dtype=np.float64)
+                                for name in ("means", "stds", "weights"))
+    except (AttributeError, TypeError, ValueError):
+        raise ValueError(f"mixture must be a GaussianMixture (means, stds, weights), got {mixture!r}") from None
+    if means.ndim != 2 or stds.shape != (len(means),) or weights.shape != (len(means),):
+        raise ValueError(f"mixture must be a GaussianMixture (means (K, d), stds and weights (K,)), got {mixture!r}")
+    return means, stds, weights
+
+
+def nearest_mode(samples, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest mean for each sample, and the distance to it; shapes ``(n,)``.
+
+    ``means``: ``(K, d)``; ``samples``: ``(n, d)`` (``(n,)`` when d = 1).
+    """
+    try:
+        means = np.asarray(means, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"means must be a numeric array of shape (K, d), got {type(means).__name__}") from None
+    if means.ndim != 2 or len(means) == 0 or not np.isfinite(means).all():
+        raise ValueError(f"means must be a finite array of shape (K, d) with K >= 1, got shape {means.shape}")
+    x = _sample_array(samples, means.shape[1])
     sq_dist = ((x[:, None, :] - means[None, :, :]) ** 2).sum(-1)  # (n, K)
     index = sq_dist.argmin(1)
     return index, np.sqrt(sq_dist[np.arange(len(x)), index])
@@ -79,14 +115,10 @@ def mode_coverage(samples, mixture, threshold: float = 3.0) -> ModeCoverage:
     left out of the histogram.
     """
     threshold = number("threshold", threshold, minimum=0, strict_minimum=True)
-    means = np.asarray(mixture.means, dtype=np.float64)
-    stds = np.asarray(mixture.stds, dtype=np.float64)
-    weights = np.asarray(mixture.weights, dtype=np.float64)
-    x = samples.detach().cpu().double().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples, float)
-    if x.ndim == 1:
-        x = x[:, None]
+    means, stds, weights = _mixture_parts(mixture)
+    x = _sample_array(samples, means.shape[1])
     if len(x) == 0:
-        raise ValueError("samples must hold at least one sample")
+        raise ValueError(f"samples must hold at least one sample, got shape {x.shape}")
     finite = np.isfinite(x).all(1)
     index, dist = nearest_mode(x[finite], means)
     high = dist <= threshold * stds[index]
@@ -113,8 +145,7 @@ def mode_spread(samples, mixture, within: float = 6.0) -> float:
     on each mean scores 100 %); this number shows them. NaN when no sample is that close.
     """
     within = number("within", within, minimum=0, strict_minimum=True)
-    means = np.asarray(mixture.means, dtype=np.float64)  # (K, d): GaussianMixture stores 1D means as (K, 1)
-    stds = np.asarray(mixture.stds, dtype=np.float64)
+    means, stds, _ = _mixture_parts(mixture)  # means (K, d): GaussianMixture stores 1D means as (K, 1)
     index, dist = nearest_mode(samples, means)
     r = dist / stds[index]
     near = r < within
@@ -131,11 +162,40 @@ ArrayLike = Union[np.ndarray, Tensor, Sequence]  # what the FID and precision/re
 
 
 def _as_float64(value: ArrayLike, name: str) -> np.ndarray:
-    """A tensor, array or sequence as a float64 numpy array; ValueError naming ``name`` if not finite."""
-    x = value.detach().cpu().double().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, np.float64)
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name} must be finite, got non-finite entries")
+    """A tensor, array or sequence as a float64 numpy array; ValueError naming ``name`` if not numeric or finite."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    try:
+        raw = np.asarray(value)
+        x = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from None
+    if raw.dtype.kind in "bUS":
+        raise ValueError(f"{name} must be numeric, got dtype {raw.dtype}")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(f"{name} must be finite, got {int(bad.sum())} non-finite entries, e.g. {float(x[bad][0])!r}")
     return x
+
+
+# How far from symmetric and positive semi-definite a covariance may be, relative to its
+# largest entry / eigenvalue: round-off of np.cov or of float32 features is far below it.
+_COVARIANCE_RTOL = 1e-6
+
+
+def _covariance(sigma: np.ndarray, name: str) -> np.ndarray:
+    """``(sigma + sigma^T) / 2`` if ``sigma`` is symmetric and PSD up to :data:`_COVARIANCE_RTOL`."""
+    scale = max(float(np.abs(sigma).max()), np.finfo(np.float64).tiny)
+    asymmetry = float(np.abs(sigma - sigma.T).max())
+    if asymmetry > _COVARIANCE_RTOL * scale:
+        raise ValueError(f"{name} must be a covariance (symmetric), got max |S - S^T| = {asymmetry:.3g} "
+                         f"with entries up to {scale:.3g}")
+    sigma = (sigma + sigma.T) / 2
+    eigenvalues = np.linalg.eigvalsh(sigma)
+    if eigenvalues[0] < -_COVARIANCE_RTOL * max(float(np.abs(eigenvalues).max()), np.finfo(np.float64).tiny):
+        raise ValueError(f"{name} must be a covariance (positive semi-definite), got an eigenvalue "
+                         f"{eigenvalues[0]:.3g} (largest {eigenvalues[-1]:.3g})")
+    return sigma
 
 
 def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> float:
@@ -155,9 +215,11 @@ def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: 
     as :math:`\Sigma_1 \Sigma_2`, so :math:`\operatorname{Tr}(\Sigma_1\Sigma_2)^{1/2} = \sum_i \sqrt{\lambda_i(M)}`.
     This holds for singular covariances too (no inverse is taken), and unlike
     ``scipy.linalg.sqrtm`` of the non-symmetric product it never returns complex
-    values: eigenvalues pushed below 0 by round-off are clipped to 0. The sigmas
-    are symmetrised, ``(S + S^T) / 2``, to remove round-off asymmetry, and a result
-    below 0 by round-off is returned as 0.
+    values: eigenvalues pushed below 0 by round-off are clipped to 0. A sigma that is
+    not a covariance, asymmetric or with a negative eigenvalue beyond round-off (1e-6
+    of its largest entry or eigenvalue), raises ``ValueError`` naming it; within that
+    tolerance the sigmas are symmetrised, ``(S + S^T) / 2``, and a result below 0 by
+    round-off is returned as 0.
     """
     mu1, mu2 = _as_float64(mu1, "mu1"), _as_float64(mu2, "mu2")
     sigma1, sigma2 = _as_float64(sigma1, "sigma1"), _as_float64(sigma2, "sigma2")
@@ -169,8 +231,7 @@ def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: 
     for name, sigma in (("sigma1", sigma1), ("sigma2", sigma2)):
         if sigma.shape != (d, d):
             raise ValueError(f"{name} must have shape ({d}, {d}) to match mu1, got {sigma.shape}")
-    sigma1 = (sigma1 + sigma1.T) / 2
-    sigma2 = (sigma2 + sigma2.T) / 2
+    sigma1, sigma2 = _covariance(sigma1, "sigma1"), _covariance(sigma2, "sigma2")
     eigval, eigvec = np.linalg.eigh(sigma1)
     sqrt_sigma1 = (eigvec * np.sqrt(np.clip(eigval, 0.0, None))) @ eigvec.T  # (d, d), symmetric
     m = sqrt_sigma1 @ sigma2 @ sqrt_sigma1  # (d, d), symmetric PSD up to round-off
@@ -222,13 +283,14 @@ class PrecisionRecall(NamedTuple):
 
 
 def _as_points(value: ArrayLike, name: str) -> Tensor:
-    x = value.detach().double() if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value, np.float64))
+    x = value.detach().double() if isinstance(value, torch.Tensor) else torch.as_tensor(_as_float64(value, name))
     if x.ndim == 1:
         x = x[:, None]  # 1-D data: one feature per point
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"{name} must have shape (n, d), got {tuple(x.shape)}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} must be finite, got non-finite entries")
+    bad = ~torch.isfinite(x)
+    if bad.any():
+        raise ValueError(f"{name} must be finite, got {int(bad.sum())} non-finite entries, e.g. {x[bad][0].item()!r}")
     return x
 
 

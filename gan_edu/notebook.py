@@ -14,6 +14,10 @@ __all__ = ["glue"]
 
 def glue(name: str, value, display: bool = False) -> None:
     """``myst_nb.glue(name, value, display)`` when myst-nb is importable, else nothing."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a non-empty str, got {name!r}")
+    if not isinstance(display, bool):
+        raise ValueError(f"display must be a bool, got {display!r}")
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # a reader's environment without the book's tools

@@ -20,10 +20,11 @@ import math
 from typing import Callable
 
 import numpy as np
+import torch
 from scipy.special import expit, log_expit
 
 from gan_edu.distributions import Categorical, GaussianMixture, as_points
-from gan_edu.validation import integer
+from gan_edu.validation import integer, number
 
 __all__ = [
     "LOG2",
@@ -61,16 +62,43 @@ _CHUNK = 200_000
 # --- Equations (7)-(9): the pointwise maximisation behind D* -----------------------------
 
 
+def _real_array(name: str, value) -> np.ndarray:
+    """``value`` as a float64 array; ValueError naming ``name`` for bools, non-numbers and NaN."""
+    try:
+        raw = np.asarray(value)
+        array = raw.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number or array, got {value!r}") from None
+    if raw.dtype.kind in "bcUS":  # True or "1" would silently mean 1.0; a complex number loses its imaginary part
+        raise ValueError(f"{name} must be a real number or array, got {value!r}")
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must not be NaN, got {value!r}")
+    return array
+
+
+def _first(array: np.ndarray, bad: np.ndarray) -> float:
+    """The first entry of ``array`` where ``bad`` holds, as a float (for messages)."""
+    return float(np.broadcast_to(array, bad.shape)[bad].flat[0])
+
+
 def _check_ab(A, B) -> tuple[np.ndarray, np.ndarray]:
-    A = np.asarray(A, dtype=np.float64)
-    B = np.asarray(B, dtype=np.float64)
-    if not (np.all(np.isfinite(A)) and np.all(A >= 0)):
-        raise ValueError("A must be finite and non-negative")
-    if not (np.all(np.isfinite(B)) and np.all(B >= 0)):
-        raise ValueError("B must be finite and non-negative")
-    if np.any(A + B <= 0):
-        raise ValueError("A + B must be positive")
+    A, B = _real_array("A", A), _real_array("B", B)
+    for name, array in (("A", A), ("B", B)):
+        bad = ~np.isfinite(array) | (array < 0)
+        if bad.any():
+            raise ValueError(f"{name} must be finite and non-negative, got {_first(array, bad)!r}")
+    total = A + B
+    if np.any(total <= 0):
+        raise ValueError(f"A + B must be positive, got {_first(total, total <= 0)!r}")
     return A, B
+
+
+def _in_unit_interval(x) -> np.ndarray:
+    x = _real_array("x", x)
+    bad = ~((x > 0) & (x < 1))
+    if bad.any():
+        raise ValueError(f"x must lie in the open interval (0, 1), got {_first(x, bad)!r}")
+    return x
 
 
 def binary_objective(x, A, B) -> np.ndarray:
@@ -80,9 +108,7 @@ def binary_objective(x, A, B) -> np.ndarray:
     :math:`B = p_g(x)` and :math:`x = D(x)`. Book: ``eq-binary-objective``.
     """
     A, B = _check_ab(A, B)
-    x = np.asarray(x, dtype=np.float64)
-    if np.any((x <= 0) | (x >= 1)):
-        raise ValueError("x must lie in the open interval (0, 1)")
+    x = _in_unit_interval(x)
     return A * np.log(x) + B * np.log1p(-x)
 
 
@@ -95,11 +121,10 @@ def binary_objective_derivative(x, A, B, base: float = math.e) -> np.ndarray:
     is the same. Book: ``eq-binary-derivative``.
     """
     A, B = _check_ab(A, B)
-    if not (base > 0 and base != 1 and math.isfinite(base)):
+    base = number("base", base, minimum=0, strict_minimum=True)
+    if base == 1:
         raise ValueError(f"base must be positive, finite and not 1, got {base!r}")
-    x = np.asarray(x, dtype=np.float64)
-    if np.any((x <= 0) | (x >= 1)):
-        raise ValueError("x must lie in the open interval (0, 1)")
+    x = _in_unit_interval(x)
     return (A - (A + B) * x) / (x * (1 - x)) / math.log(base)
 
 
@@ -183,6 +208,14 @@ def integration_rule(*distributions: Distribution) -> tuple[np.ndarray, np.ndarr
     around every component of every distribution; for more dimensions use the
     Monte Carlo estimators (:func:`kl_divergence_mc`, ...).
     """
+    if not distributions:
+        raise ValueError("distributions must hold at least one GaussianMixture or Categorical, got none")
+    for i, dist in enumerate(distributions):
+        if not isinstance(dist, type(distributions[0])) or not isinstance(dist, (GaussianMixture, Categorical)):
+            raise ValueError(f"distributions must all be GaussianMixtures or all Categoricals, "
+                             f"got {type(dist).__name__} at position {i}")
+        if dist.dim != distributions[0].dim:
+            raise ValueError(f"distributions must share one dimension, got {distributions[0].dim} and {dist.dim}")
     if isinstance(distributions[0], Categorical):
         return distributions[0].support, np.ones(len(distributions[0].probs))
     dim = distributions[0].dim
@@ -219,6 +252,13 @@ def _xlogy_terms(log_p: np.ndarray, log_ratio: np.ndarray) -> np.ndarray:
 # --- Equations (6) and (14): the value function ------------------------------------------------
 
 
+def _check_d(D: Discriminator, logits: bool) -> None:
+    if not callable(D):
+        raise ValueError(f"D must be callable (points (n, d) -> values (n,)), got {D!r}")
+    if not isinstance(logits, bool):
+        raise ValueError(f"logits must be a bool, got {logits!r}")
+
+
 def _log_d(D: Discriminator, x: np.ndarray, logits: bool) -> tuple[np.ndarray, np.ndarray]:
     out = np.asarray(D(x), dtype=np.float64).reshape(-1)
     if out.shape != (len(x),):
@@ -239,6 +279,7 @@ def value(p_r: Distribution, p_g: Distribution, D: Discriminator, *, logits: boo
     :math:`\log\sigma(l)` and :math:`\log\sigma(-l)`). Book: ``eq-value``.
     """
     _check_pair(p_r, p_g)
+    _check_d(D, logits)
 
     def integrand(x):
         log_d, log_1md = _log_d(D, x, logits)
@@ -266,7 +307,7 @@ def value_at_optimum(p_r: Distribution, p_g: Distribution) -> float:
 
 def value_from_js(js) -> np.ndarray:
     r"""Right side of source eq. (14): :math:`2\,\mathrm{JS} - 2\log 2`. Book: ``eq-value-js``."""
-    return 2.0 * np.asarray(js) - 2.0 * LOG2
+    return 2.0 * _real_array("js", js) - 2.0 * LOG2
 
 
 def js_from_value(value_) -> np.ndarray:
@@ -275,7 +316,7 @@ def js_from_value(value_) -> np.ndarray:
     Applied to a *trained* discriminator this gives a lower bound on JS, since
     :math:`L(G, D) \le L(G, D^*)` for every :math:`D`.
     """
-    return (np.asarray(value_) + 2.0 * LOG2) / 2.0
+    return (_real_array("value", value_) + 2.0 * LOG2) / 2.0
 
 
 # --- Equations (11)-(13): KL and JS ---------------------------------------------------------------
@@ -326,6 +367,7 @@ def discriminator_gap(p_r: Distribution, p_g: Distribution, D: Discriminator, *,
     lives. ``D`` as in :func:`value`.
     """
     _check_pair(p_r, p_g)
+    _check_d(D, logits)
 
     def integrand(x):
         out = np.asarray(D(x), dtype=np.float64).reshape(-1)
@@ -341,6 +383,8 @@ def discriminator_gap(p_r: Distribution, p_g: Distribution, D: Discriminator, *,
 
 def _mc_samples(dist: Distribution, n: int, generator) -> np.ndarray:
     n = integer("n", n, minimum=2)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
     return dist.sample(n, generator).double().numpy()
 
 
@@ -373,6 +417,7 @@ def value_mc(p_r: Distribution, p_g: Distribution, D: Discriminator, n: int, gen
              *, logits: bool = False) -> tuple[float, float]:
     """Monte Carlo eq. (6): ``E_{p_r} log D + E_{p_g} log(1 - D)`` from ``n`` samples of each."""
     _check_pair(p_r, p_g)
+    _check_d(D, logits)
     x_real, x_fake = _mc_samples(p_r, n, generator), _mc_samples(p_g, n, generator)
     log_d, _ = _log_d(D, x_real, logits)
     _, log_1md = _log_d(D, x_fake, logits)

@@ -13,14 +13,15 @@ simultaneous ones). This module keeps what is not maths, the same for every game
 the seeded generator that every draw comes from (saved in checkpoints, so a
 resumed run is bit-identical to an uninterrupted one on a CPU), devices, bf16 /
 channels_last / ``torch.compile``, the optimisers and their learning-rate
-schedule, an EMA of every generator, the divergence guard, the
-:class:`~gan_edu.history.History`, progress and checkpoints.
+schedule, an EMA of every generator, the divergence guard and the collapse
+check, the :class:`~gan_edu.history.History`, progress and checkpoints.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import os
 from typing import Callable, Protocol, Sequence
 
 import torch
@@ -35,7 +36,8 @@ from .priors import as_inputs
 from .schedules import get_schedule
 from .validation import integer
 
-__all__ = ["TrainConfig", "Trainer", "DataSource", "DivergenceError", "History", "OPTIMIZERS", "COMPILE_MODES"]
+__all__ = ["TrainConfig", "Trainer", "DataSource", "DivergenceError", "CollapseError", "History", "OPTIMIZERS",
+           "COMPILE_MODES"]
 
 
 class DataSource(Protocol):
@@ -48,7 +50,18 @@ class DataSource(Protocol):
 
 
 class DivergenceError(FloatingPointError):
-    """A loss became NaN or infinite; raised before the bad update is applied."""
+    """Training diverged: a loss became NaN or infinite (raised before the bad update is
+    applied), or, as :class:`CollapseError`, the run collapsed with finite losses."""
+
+
+class CollapseError(DivergenceError):
+    """A run that collapsed without a NaN: one player's loss and gradient pinned at 0 for
+    ``collapse_patience`` log rows while another player's are not (:meth:`Trainer.check_collapse`)."""
+
+
+# A logged loss or gradient norm at most this is "pinned at 0". A D whose cross-entropy is
+# 1e-8 gives its logits margins of about 18 (D(x_real) > 1 - 1e-8): it has won outright.
+_PINNED = 1e-8
 
 
 class Trainer:
@@ -58,7 +71,10 @@ class Trainer:
     penalty=R1Penalty(0.1))``. Build its networks under your own seed: the trainer
     does not re-initialise them. When it is built, the trainer runs one dry forward
     pass on a tiny batch, so that networks that do not fit each other or the data
-    fail here, with both shapes named, not deep inside :meth:`fit`.
+    fail here, with both shapes named, not deep inside :meth:`fit`; before that it
+    checks the parts the game took on trust (each network an ``nn.Module``, penalties
+    and constraints callable, a prior that samples) and after it that every player has
+    parameters for its optimiser.
     """
 
     def __init__(self, game: Game, data: DataSource, config: TrainConfig) -> None:
@@ -68,6 +84,7 @@ class Trainer:
             raise TypeError(f"data must have sample(n, generator), got {type(data).__name__}")
         if not isinstance(config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        _check_game(game)
         self.config = config
         self.device = resolve_device(config.device)
         self.game = game
@@ -91,6 +108,10 @@ class Trainer:
         # With CUDA graphs, each iteration is one new step of their replays.
         self._graph_steps = config.compile and config.compile_mode in _CUDA_GRAPH_MODES
         self.params = {p: game.parameters_of(p) for p in game.players}
+        for player, params in self.params.items():
+            if not params:  # frozen weights are fine (fit(d_only=True)); none at all leave nothing to train
+                raise ValueError(f"player {player} has no parameters for its optimiser in "
+                                 f"{', '.join(game.roles[player])}")
         self.optimizers = {p: OPTIMIZERS[config.optimizer](self.params[p], self._base_lr(p), config.betas)
                            for p in game.players}
         self._ema_pairs = {p: [(self.ema[n], nets[n]) for n in game.roles[p] if n in self.ema]
@@ -163,12 +184,12 @@ class Trainer:
         asynchronously; an in-memory ``ImageDataset`` that fits in a quarter of the GPU's
         memory is copied to the GPU once, in the constructor, and gathered there.
         """
-        self._last_real = self._real(n, self.generator)
+        self._last_real = self._real(integer("n", n, minimum=0), self.generator)
         return self._last_real
 
     def sample_inputs(self, n: int) -> tuple[Tensor, ...]:
         """The generator's inputs: ``n`` draws of the game's prior (a tuple), on the device."""
-        return self._prior(n, self.generator)
+        return self._prior(integer("n", n, minimum=0), self.generator)
 
     def sample_z(self, n: int) -> Tensor:
         """z ~ p_z ``(n, latent_dim)`` for a game whose prior draws z alone."""
@@ -184,6 +205,15 @@ class Trainer:
         (e.g. a fixed batch for sample grids); by default they are drawn from the trainer's
         generator. Sampling runs in eval mode and, when compiled, eagerly.
         """
+        n = integer("n", n, minimum=0)
+        if not isinstance(ema, bool):
+            raise ValueError(f"ema must be a bool, got {ema!r}")
+        if z is not None and inputs is not None:
+            raise ValueError("give inputs or z, not both")
+        for name, value in (("inputs", inputs), ("z", z)):
+            if value is not None and not (isinstance(value, Tensor) or (
+                    isinstance(value, tuple) and all(isinstance(v, Tensor) for v in value))):
+                raise ValueError(f"{name} must be a tensor or a tuple of tensors, got {type(value).__name__}")
         if z is not None:
             inputs = z
         inputs = self.sample_inputs(n) if inputs is None else tuple(x.to(self.device) for x in as_inputs(inputs))
@@ -266,6 +296,8 @@ class Trainer:
 
     def iteration(self, d_only: bool = False) -> None:
         """One iteration of the schedule (alternating: k D steps, then one G step; none when ``d_only``)."""
+        if not isinstance(d_only, bool):
+            raise ValueError(f"d_only must be a bool, got {d_only!r}")
         self._set_lr()
         if self._graph_steps:
             torch.compiler.cudagraph_mark_step_begin()
@@ -283,11 +315,18 @@ class Trainer:
         only the k D steps run: the inner loop of the source's algorithm, used to
         train D towards D* for a fixed G. A non-finite loss raises
         :class:`DivergenceError` naming the step and the player, before the bad update
-        and without touching the last checkpoint.
+        and without touching the last checkpoint; a collapsed run (see
+        :meth:`check_collapse`, not checked with ``d_only``) raises :class:`CollapseError`
+        after its log row and callback, before that step's checkpoint.
         """
         cfg = self.config
         if steps is not None:
             steps = integer("steps", steps, minimum=0)
+        for name, value in (("progress", progress), ("d_only", d_only)):
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be a bool, got {value!r}")
+        if callback is not None and not callable(callback):
+            raise ValueError(f"callback must be callable (trainer -> None) or None, got {callback!r}")
         end = cfg.steps if steps is None else self.step + steps
         bar = None
         if progress:
@@ -302,6 +341,8 @@ class Trainer:
                         bar.set_postfix({k: f"{v:.3f}" for k, v in row.items() if k in _PROGRESS})
                     if callback is not None:
                         callback(self)
+                    if not d_only:
+                        self.check_collapse()
                 if bar is not None:
                     bar.update(1)
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
@@ -310,6 +351,47 @@ class Trainer:
             if bar is not None:
                 bar.close()
         return self.history
+
+    def check_collapse(self) -> None:
+        """Raise :class:`CollapseError` if the last ``collapse_patience`` rows of the history show a collapse.
+
+        What a practitioner sees in the log of a run that has collapsed without a NaN (a
+        DCGAN at a learning rate of 1e6, say): one player's loss and its gradient norm
+        both pinned at 0 (at most 1e-8) in every one of those rows, while in each row some
+        other player's are not, i.e. one side has won outright and gets no gradient, so
+        training has stopped making progress. The second condition spares a game resting
+        at an equilibrium where every loss and gradient is 0. Only the logged columns
+        ``{player}_loss`` and ``grad_norm_{player}`` are read; ``collapse_patience = 0``
+        turns the check off. :meth:`fit` calls it after each log row (not with ``d_only``:
+        a D trained alone against a G far from the data is meant to win).
+        """
+        n = self.config.collapse_patience
+        players = self.game.players
+        if n == 0 or len(self.history) < n or len(players) < 2:
+            return
+        columns = self.history.columns
+        names = {p: (f"{p.lower()}_loss", f"grad_norm_{p.lower()}") for p in players}
+        if not all(loss in columns and grad in columns for loss, grad in names.values()):
+            return
+        rows = range(len(self.history) - n, len(self.history))
+
+        def pinned(player: str, i: int) -> bool:
+            loss, grad = names[player]
+            return abs(columns[loss][i]) <= _PINNED and columns[grad][i] <= _PINNED
+
+        for player in players:
+            others = [q for q in players if q != player]
+            if all(pinned(player, i) and not all(pinned(q, i) for q in others) for i in rows):
+                loss, grad = names[player]
+                other_loss = names[others[0]][0]
+                steps = self.history.step
+                raise CollapseError(
+                    f"collapse at step {self.step} (player {player}): in the last {n} log rows (steps "
+                    f"{steps[rows[0]]}-{steps[rows[-1]]}) {loss} and {grad} stayed at 0 (at most "
+                    f"{max(abs(columns[loss][i]) for i in rows):.3g} and {max(columns[grad][i] for i in rows):.3g}) "
+                    f"while {other_loss} was {columns[other_loss][rows[-1]]:.3g}: {player} has won outright and gets "
+                    f"no gradient, so training has stopped making progress; lower the learning rates (lr_d = "
+                    f"{self.config.lr_d:g}, lr_g = {self.config.lr_g:g}), or set collapse_patience=0 to train on")
 
     def _log(self) -> dict[str, float]:
         nan = torch.full((), float("nan"))
@@ -328,17 +410,35 @@ class Trainer:
     def state_dict(self) -> dict:
         return checkpoint.trainer_state(self)
 
-    def save_checkpoint(self, path: str) -> None:
+    def save_checkpoint(self, path: str | os.PathLike) -> None:
         """Write the full training state to ``path`` atomically (temporary file, then rename)."""
         checkpoint.save(self, path)
 
-    def load_checkpoint(self, path: str) -> None:
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
         """Restore the state saved by :meth:`save_checkpoint`. A corrupt file, or one from another
         configuration, game, loss, penalty or constraint raises ``ValueError`` and changes nothing."""
         checkpoint.load(self, path)
 
 
 _PROGRESS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+def _check_game(game: Game) -> None:
+    """The parts of ``game`` that its constructor took on trust: every network of every
+    player an ``nn.Module``, callable penalties and constraints, a prior that samples.
+    ``ValueError`` naming the part and what it got."""
+    nets = game.networks()
+    for player, names in game.roles.items():
+        for name in names:
+            if name not in nets:
+                raise ValueError(f"the game's {name} (a network of player {player}) must be a torch.nn.Module, "
+                                 f"got {type(getattr(game, name, None)).__name__}")
+    for part in ("penalty", "constraint", "g_penalty"):
+        value = getattr(game, part, None)
+        if value is not None and not callable(value):
+            raise ValueError(f"the game's {part} must be callable or None, got {value!r}")
+    if not callable(getattr(game.prior, "sample", None)):
+        raise ValueError(f"the game's prior must have sample(n, generator), got {game.prior!r}")
 
 
 def _all_finite(x) -> bool:

@@ -156,3 +156,115 @@ def test_train_resume_refuses_a_different_run(tmp_path, capsys):
         _train(out, "--resume", "--seed", "7")
     assert exit_info.value.code == 2 and "--seed" in capsys.readouterr().err
     assert (out / "checkpoint.pt").read_bytes() == before
+
+
+# --- the command line never destroys or hides work -------------------------------------------
+
+
+def test_force_removes_the_old_runs_samples_and_files_and_nothing_else(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "dcgan", "--dataset", "digits", "--steps", "4", "--checkpoint-every", "2",
+                 "--sample-every", "1", "--eval-every", "4", "--eval-samples", "100", "--device", "cpu",
+                 "--out", str(out), "--no-progress"]) == 0
+    (out / "notes.txt").write_text("mine")
+    (out / "samples" / "best.png").write_bytes(b"mine too")
+    assert main(["train", "dcgan", "--dry-run", "--device", "cpu", "--out", str(out), "--no-progress",
+                 "--force"]) == 0
+    grids = sorted(p.name for p in (out / "samples").iterdir())
+    assert grids == ["best.png", "final.png", "step_000000.png", "step_000001.png", "step_000002.png"]
+    assert (out / "notes.txt").read_text() == "mine"
+    assert json.loads((out / "run.json").read_text())["steps"] == 2
+    assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+
+
+def _weights(path):
+    import torch
+
+    return torch.load(path, weights_only=True)["networks"]
+
+
+def _same_weights(a, b) -> bool:
+    import torch
+
+    return all(torch.equal(a[net][k], b[net][k]) for net in a for k in a[net])
+
+
+def test_a_run_killed_before_its_first_checkpoint_starts_again_without_force(tmp_path, capsys):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert _train(whole) == 0
+    # What SIGKILL during the first checkpoint write leaves: the run's settings, a log row,
+    # the first grid and the torn checkpoint's temporary file, no checkpoint.pt.
+    (killed / "samples").mkdir(parents=True)
+    (killed / "run.json").write_text((whole / "run.json").read_text())
+    (killed / "metrics.jsonl").write_text((whole / "metrics.jsonl").read_text().splitlines()[0] + "\n")
+    (killed / "samples" / "step_000000.png").write_bytes((whole / "samples" / "step_000000.png").read_bytes())
+    (killed / ".checkpoint.pt-1a2b3c4d.tmp").write_bytes(b"half a checkpoint")
+    assert _train(killed) == 0  # the same command again: no --force
+    assert _same_weights(_weights(killed / "checkpoint.pt"), _weights(whole / "checkpoint.pt"))
+    assert not list(killed.rglob("*.tmp"))
+    # --resume in that state starts again too, with the settings of run.json.
+    (killed / "checkpoint.pt").unlink()
+    capsys.readouterr()
+    assert _train(killed, "--resume") == 0
+    assert "no checkpoint yet: the run starts again from step 0" in capsys.readouterr().out
+    assert (killed / "metrics.jsonl").read_text() == (whole / "metrics.jsonl").read_text()
+
+
+def test_resume_removes_stale_temporaries_and_drops_a_row_torn_by_a_kill(tmp_path, monkeypatch):
+    from gan_edu.train import Trainer
+
+    out = tmp_path / "run"
+    iteration = Trainer.iteration
+
+    def interrupted(self, d_only=False):
+        if self.step == 3:
+            raise KeyboardInterrupt
+        iteration(self, d_only)
+
+    monkeypatch.setattr(Trainer, "iteration", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _train(out)
+    monkeypatch.setattr(Trainer, "iteration", iteration)
+    stale = [out / ".checkpoint.pt-0badf00d.tmp", out / "samples" / ".step_000004.png-12345678.tmp",
+             out / ".metrics.jsonl-abcdef12.tmp"]
+    for path in stale:
+        path.write_bytes(b"left by a killed write")
+    with open(out / "metrics.jsonl", "a") as f:
+        f.write('{"step": 4, "d_lo')  # a row cut short: no newline, not JSON
+    (out / "notes.txt").write_text("kept")
+    assert _train(out, "--resume") == 0
+    assert not any(path.exists() for path in stale)
+    assert (out / "notes.txt").read_text() == "kept"
+    assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3, 4]
+
+
+def test_toy_reports_an_unwritable_out_before_training(tmp_path, monkeypatch, capsys):
+    import gan_edu.recipes
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking --out")
+
+    monkeypatch.setattr(gan_edu.recipes, "train_toy", no_training)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["toy", "ring8", "--out", str(tmp_path / "file" / "run"), "--no-progress"])
+    assert exit_info.value.code == 2 and "is a file" in capsys.readouterr().err
+    if os.path.isdir("/proc") and sys.platform.startswith("linux"):  # writable to os.access as root, yet no mkdir
+        assert main(["toy", "ring8", "--out", "/proc/gan_edu_run", "--no-progress"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("python -m gan_edu toy: error: --out '/proc/gan_edu_run' cannot be written")
+        assert len(err.splitlines()) == 1
+
+
+def test_train_reports_an_unwritable_out_before_training(tmp_path, monkeypatch, capsys):
+    from gan_edu.train import Trainer
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking --out")
+
+    monkeypatch.setattr(Trainer, "fit", no_training)
+    if not (os.path.isdir("/proc") and sys.platform.startswith("linux")):
+        pytest.skip("needs a directory that os.access calls writable but that refuses mkdir")
+    assert main(["train", "dcgan", "--dry-run", "--device", "cpu", "--out", "/proc/gan_edu_run", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("python -m gan_edu train: error: --out '/proc/gan_edu_run' cannot be written")

@@ -29,6 +29,24 @@ def test_log_prob_is_finite_far_in_the_tails():
     assert abs(lp[0] - norm.logpdf(10.0, 0, 0.01)) < 1e-9
 
 
+@pytest.mark.parametrize("std", [1e-200, 1e-160, 5e-324])
+def test_log_prob_of_a_tiny_positive_std_is_the_closed_form_not_nan(std):
+    # std**2 underflows to 0 below ~1e-162: the density must be computed from distance / std.
+    mixture = GaussianMixture([0.0], std)
+    log_p = mixture.log_prob(np.array([0.0, std, 2 * std, 1.0]))
+    expected = [-math.log(std) - 0.5 * math.log(2 * math.pi) - 0.5 * k ** 2 for k in (0, 1, 2)]
+    assert np.allclose(log_p[:3], expected, rtol=1e-12, atol=0)
+    assert log_p[3] == -np.inf  # 1 is 1e160 stds away or more: density 0, not NaN
+
+
+def test_log_prob_of_a_tiny_std_in_2d_with_two_components_is_finite_near_each_mean():
+    mixture = GaussianMixture([[0.0, 0.0], [1.0, 1.0]], [1e-200, 1.0])
+    log_p = mixture.log_prob(np.array([[0.0, 0.0], [1.0, 1.0]]))
+    assert np.isfinite(log_p).all()
+    assert log_p[0] == pytest.approx(math.log(0.5) - 2 * math.log(1e-200) - math.log(2 * math.pi), rel=1e-12)
+    assert log_p[1] == pytest.approx(math.log(0.5) - math.log(2 * math.pi), rel=1e-12)
+
+
 def test_pdf_integrates_to_one():
     p = toy("bimodal1d")
     total, _ = integrate.quad(lambda x: p.pdf([x])[0], -20, 20, points=[-2, 2], limit=200)

@@ -286,3 +286,20 @@ def test_chapter_ends_with_exercises_with_hidden_solutions_one_checkable_by_code
     assert all(":class: dropdown" in s for s in solutions), f"{page.name}: every solution must be a collapsed dropdown"
     section = text[text.rindex("# Exercises"):]
     assert "```python" in section or "```{code-cell}" in section, f"{page.name}: no exercise checkable by running code"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_outputs_of_training_runs_are_marked_variable_and_their_claims_asserted(notebook: Path) -> None:
+    """The policy of the README: a cell whose output depends on a training run carries the
+    tag ``nbval-ignore-output``, says so in a comment, and its claims are asserted (in it or
+    after it), so that another CPU's digits cannot fail CI while a wrong claim still does."""
+    cells = _code_cells(_load(notebook))
+    tagged = [i for i, cell in enumerate(cells) if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", [])]
+    for i in tagged:
+        source = _source(cells[i])
+        assert "vary" in source, f"{notebook.name} code cell {i} is not compared but does not say why"
+        assert any("assert " in _source(cell) for cell in cells[i:]), (
+            f"{notebook.name} code cell {i}: no assert after an output that is not compared")
+    if "fit(" in "".join(_source(cell) for cell in cells) or "train_with_snapshots" in "".join(
+            _source(cell) for cell in cells):
+        assert tagged, f"{notebook.name} trains a model but marks no output as variable"

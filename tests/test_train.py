@@ -13,7 +13,7 @@ from gan_edu.distributions import toy
 from gan_edu.games import GAN
 from gan_edu.losses import R1Penalty, WeightClipping
 from gan_edu.models import Discriminator, Generator
-from gan_edu.train import DivergenceError, TrainConfig, Trainer
+from gan_edu.train import CollapseError, DivergenceError, TrainConfig, Trainer
 
 CFG = TrainConfig(steps=30, batch_size=32, k=2, lr_d=1e-3, lr_g=1e-3, device="cpu",
                   ema=0.9, lr_decay_start=0.5, log_every=5)
@@ -360,3 +360,89 @@ def test_cuda_run_draws_the_cpu_runs_batches_from_images_kept_on_the_gpu():
     assert torch.equal(gpu.sample_z(16).cpu(), cpu.sample_z(16))
     h_cpu, h_gpu = cpu.fit(), gpu.fit()
     torch.testing.assert_close(torch.tensor(h_gpu.d_loss), torch.tensor(h_cpu.d_loss), rtol=1e-2, atol=1e-2)
+
+
+# --- collapse without a NaN -----------------------------------------------------------------
+
+
+def collapsed_history(rows: int, d: tuple[float, float] = (0.0, 0.0), g: tuple[float, float] = (31.0, 0.0)):
+    from gan_edu.history import History
+
+    return History(step=list(range(1, rows + 1)), d_loss=[d[0]] * rows, grad_norm_d=[d[1]] * rows,
+                   g_loss=[g[0]] * rows, grad_norm_g=[g[1]] * rows)
+
+
+@pytest.mark.parametrize("d, g, player", [
+    ((0.0, 0.0), (31.0, 0.0), "D"),  # D's loss and gradient at 0, G's loss far from it: the lr-1e6 DCGAN
+    ((1e-9, 5e-10), (20.0, 3.0), "D"),
+    ((40.0, 2.0), (0.0, 0.0), "G"),  # G fools a dead D completely
+])
+def test_collapse_check_fires_when_one_player_is_pinned_at_0_for_patience_rows(d, g, player):
+    t = make_trainer(dataclasses.replace(CFG, collapse_patience=4))
+    t.history, t.step = collapsed_history(5, d, g), 5
+    with pytest.raises(CollapseError, match=rf"collapse at step 5 \(player {player}\): in the last 4 log rows "
+                                            rf"\(steps 2-5\) {player.lower()}_loss and grad_norm_{player.lower()} "
+                                            rf"stayed at 0"):
+        t.check_collapse()
+
+
+@pytest.mark.parametrize("d, g, rows, patience", [
+    ((0.0, 0.0), (0.0, 0.0), 5, 4),  # every loss and gradient at 0: an equilibrium, not a collapse
+    ((0.0, 0.0), (31.0, 0.0), 3, 4),  # fewer rows than the patience
+    ((0.0, 0.0), (31.0, 0.0), 5, 0),  # switched off
+    ((0.0, 1e-3), (31.0, 0.0), 5, 4),  # D still gets a gradient
+    ((1e-3, 0.0), (31.0, 0.0), 5, 4),  # D's loss is small, not 0: the saturation the book shows
+    ((math.nan, math.nan), (31.0, 0.0), 5, 4),  # nothing logged
+])
+def test_collapse_check_does_not_fire_on_equilibria_short_histories_or_live_gradients(d, g, rows, patience):
+    t = make_trainer(dataclasses.replace(CFG, collapse_patience=patience))
+    t.history, t.step = collapsed_history(rows, d, g), rows
+    t.check_collapse()
+
+
+def test_collapse_needs_patience_consecutive_rows():
+    t = make_trainer(dataclasses.replace(CFG, collapse_patience=4))
+    t.history, t.step = collapsed_history(6), 6
+    t.history.columns["grad_norm_d"][2] = 0.5  # row 3 of 6: the last 4 rows are not all pinned
+    t.check_collapse()
+    t.history.append({"step": 7, "d_loss": 0.0, "grad_norm_d": 0.0, "g_loss": 31.0, "grad_norm_g": 0.0})
+    with pytest.raises(CollapseError, match=r"steps 4-7"):
+        t.check_collapse()
+
+
+def test_fit_checks_for_collapse_after_each_log_row_except_with_d_only(monkeypatch):
+    calls = []
+    monkeypatch.setattr(Trainer, "check_collapse", lambda self: calls.append(self.step))
+    t = make_trainer()
+    t.fit(10, d_only=True)
+    assert calls == []
+    t.fit(10)
+    assert calls == [15, 20]  # log_every = 5
+
+
+def test_a_dcgan_at_learning_rate_1e6_stops_with_a_collapse_error_before_that_steps_checkpoint(tmp_path):
+    from gan_edu.recipes import build_dcgan_trainer
+
+    path = tmp_path / "c.pt"
+    t = build_dcgan_trainer("digits", steps=100, lr_d=1e6, lr_g=1e6, device="cpu", log_every=1,
+                            collapse_patience=5, checkpoint_every=1, checkpoint_path=str(path))
+    with pytest.raises(CollapseError, match=r"collapse at step (\d+) \(player D\): .*d_loss and grad_norm_d "
+                                            r"stayed at 0 .*while g_loss was .*lower the learning rates \(lr_d = "
+                                            r"1e\+06, lr_g = 1e\+06\)") as info:
+        t.fit()
+    step = int(re.search(r"step (\d+)", str(info.value)).group(1))
+    assert step == t.step and step < 100
+    assert t.history.d_loss[-5:] == [0.0] * 5 and t.history.grad_norm_d[-5:] == [0.0] * 5
+    assert torch.load(path, weights_only=True)["step"] == step - 1  # the collapsed step is not saved
+    assert isinstance(info.value, DivergenceError)
+
+
+@pytest.mark.slow
+def test_collapse_check_with_its_defaults_fires_on_the_lr_1e6_dcgan_and_not_on_the_recipes():
+    from gan_edu.recipes import build_dcgan_trainer, train_toy
+
+    assert TrainConfig().collapse_patience == 10
+    with pytest.raises(CollapseError, match=r"collapse at step 250 \(player D\)"):  # rows every 25 steps
+        build_dcgan_trainer("digits", steps=300, lr_d=1e6, lr_g=1e6, device="cpu").fit()
+    assert train_toy("ring8", steps=300, device="cpu").trainer.step == 300
+    assert len(build_dcgan_trainer("digits", steps=300, device="cpu").fit()) == 12

@@ -12,10 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 
-from . import _check_device, _non_empty
+from ..files import atomic_write
+from . import _check_device, _check_out, _non_empty, make_out, only_owned, remove_owned, remove_temporaries
 
 __all__ = ["run"]
+
+# The files this command writes into --out: what --force removes, and nothing else.
+_LAYOUT = {"": ("samples.png", "history.png", "metrics.json")}
 
 
 def _plot_samples(result, path: str, title: str) -> None:
@@ -51,31 +56,44 @@ def _plot_samples(result, path: str, title: str) -> None:
         ax.set(xlabel="x", ylabel="density / D(x)")
     ax.set_title(title)
     ax.legend(loc="upper right", fontsize=7)
-    fig.savefig(path, dpi=90)
+    with atomic_write(path) as handle:
+        fig.savefig(handle, dpi=90, format="png")
     plt.close(fig)
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """The ``toy`` command: train, plot, measure; returns the exit status."""
-    if _non_empty(args.out) and not args.force:
-        parser.error(f"--out {args.out!r} exists and is not empty; pass --force to overwrite")
+    out = args.out
+    _check_out(parser, out)
+    # A directory that holds only what killed writes left behind is no run to protect.
+    if _non_empty(out) and not args.force and not only_owned(out, _LAYOUT, temporaries_only=True):
+        parser.error(f"--out {out!r} exists and is not empty; pass --force to replace its toy run")
     _check_device(parser, args.device)
+    if make_out("toy", out):  # before training: an unwritable --out is reported now, not after it
+        return 2
+    (remove_owned if args.force else remove_temporaries)(out, _LAYOUT)
 
     from ..metrics import mode_coverage
     from ..recipes import train_toy
+    from ..train import CollapseError, DivergenceError
 
-    result = train_toy(args.target, loss=args.loss, seed=args.seed, steps=args.steps,
-                       device=args.device, progress=not args.no_progress)
-    os.makedirs(args.out, exist_ok=True)
+    try:
+        result = train_toy(args.target, loss=args.loss, seed=args.seed, steps=args.steps,
+                           device=args.device, progress=not args.no_progress)
+    except DivergenceError as error:
+        what = "collapsed" if isinstance(error, CollapseError) else "diverged"
+        print(f"python -m gan_edu toy: training {what}: {error}", file=sys.stderr)
+        return 1
     coverage = mode_coverage(result.sample(2500), result.data)
     n_modes = len(result.data.weights)
     metrics = dict(target=args.target, loss=args.loss, seed=args.seed, steps=result.trainer.step,
                    modes=coverage.modes, n_modes=n_modes, high_quality=coverage.high_quality,
                    reverse_kl=coverage.reverse_kl, seconds=round(result.seconds, 2))
     title = f"{args.target}, loss {args.loss}, seed {args.seed}: {coverage.modes}/{n_modes} modes"
-    _plot_samples(result, os.path.join(args.out, "samples.png"), title)
+    _plot_samples(result, os.path.join(out, "samples.png"), title)
     fig = result.history.plot(title=f"{args.target}, loss {args.loss}: training history")
-    fig.savefig(os.path.join(args.out, "history.png"), dpi=80)
+    with atomic_write(os.path.join(out, "history.png")) as handle:
+        fig.savefig(handle, dpi=80, format="png")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -85,7 +103,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
           f"(within 3 std), reverse KL {coverage.reverse_kl:.3f}, {result.seconds:.1f} s")
     print(f"  after rejection by D: {drs.modes}/{n_modes} modes, {100 * drs.high_quality:.1f}% high quality, "
           f"reverse KL {drs.reverse_kl:.3f}")
-    with open(os.path.join(args.out, "metrics.json"), "w") as f:
+    with atomic_write(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
-    print(f"wrote {args.out}/samples.png, history.png, metrics.json")
+    print(f"wrote {out}/samples.png, history.png, metrics.json")
     return 0

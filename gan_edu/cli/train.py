@@ -5,8 +5,16 @@ progress bar; writes a sample grid from a fixed noise batch every ``--sample-eve
 steps (``DIR/samples/step_XXXXXX.png``), a metrics log (``DIR/metrics.jsonl``: losses,
 D outputs and, on digits, the FID beside the real-data floor; on stacked digits the
 modes out of 1,000), a checkpoint every ``--checkpoint-every`` steps
-(``DIR/checkpoint.pt``) and the run's settings (``DIR/run.json``). ``--resume``
-continues an interrupted run from its checkpoint, with the settings of ``run.json``.
+(``DIR/checkpoint.pt``) and the run's settings (``DIR/run.json``).
+
+``--resume`` continues an interrupted run from its checkpoint with the settings of
+``run.json``; a flag that differs from them is refused, never ignored. A run killed
+before its first checkpoint (``run.json`` but no ``checkpoint.pt``) starts again from
+step 0, with or without ``--resume``. A corrupt, empty or foreign ``checkpoint.pt``,
+``run.json`` or ``metrics.jsonl`` is one line on stderr (which file, what is wrong,
+what to do) and exit status 2. Every file is written atomically except the metrics
+log, which is appended to: a row torn by a kill is dropped on resume, and the
+temporary files of killed writes are removed when the next command starts.
 """
 
 from __future__ import annotations
@@ -17,55 +25,181 @@ import math
 import os
 import sys
 
-from . import _check_device, _non_empty
+from ..files import atomic_write
+from . import (_check_device, _check_out, _non_empty, fail, make_out, only_owned, remove_owned,
+               remove_temporaries)
 
 __all__ = ["run"]
 
+# The files this command writes into --out: what --force removes, and nothing else.
+_LAYOUT = {"": ("checkpoint.pt", "run.json", "metrics.jsonl", "history.png"),
+           "samples": ("step_*.png", "final.png")}
 # The settings that define a run: saved in run.json, and what --resume must agree with.
-_RUN_KEYS = ("model", "dataset", "steps", "batch_size", "seed", "precision", "channels_last")
+# The first seven are in every run.json; older ones lack the periods and eval_samples.
+_RUN_KEYS = ("model", "dataset", "steps", "batch_size", "seed", "precision", "channels_last",
+             "sample_every", "eval_every", "eval_samples", "checkpoint_every")
+_REQUIRED = _RUN_KEYS[:7]
+_DEFAULTS = {"dataset": "digits", "seed": 0, "precision": "fp32", "sample_every": 250, "checkpoint_every": 500}
+_DRY_RUN = {"steps": 2, "sample_every": 1, "eval_every": 1, "checkpoint_every": 1}
+_AFRESH = "start the run afresh with --force (which removes the run's files)"
 
 
-def _prepare_run_directory(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Check ``--out`` against ``--resume`` / ``--force`` (usage errors) and, on resume,
-    take the run's settings from its ``run.json``."""
+class _RunFileError(Exception):
+    """A file of the run directory that cannot be used: reported as one line, exit status 2."""
+
+
+def _whole(minimum: int):
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+
+
+def _run_checks() -> dict:
+    from ..recipes import IMAGE_DATASETS
+
+    return {"model": lambda v: v == "dcgan", "dataset": lambda v: v in IMAGE_DATASETS, "steps": _whole(1),
+            "batch_size": _whole(1), "seed": _whole(0), "precision": lambda v: v in ("fp32", "bf16"),
+            "channels_last": lambda v: isinstance(v, bool), "sample_every": _whole(1), "eval_every": _whole(1),
+            "eval_samples": lambda v: v is None or _whole(2)(v), "checkpoint_every": _whole(1)}
+
+
+def _read_run(path: str) -> dict:
+    """The settings in ``run.json``, validated, or :class:`_RunFileError` saying what is wrong."""
+    advice = f"restore it, or {_AFRESH}"
+    try:
+        with open(path, encoding="utf-8") as f:
+            saved = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        why = "it is empty" if os.path.isfile(path) and os.path.getsize(path) == 0 else f"not JSON: {error}"
+        raise _RunFileError(f"{path} is corrupt ({why}); it holds the run's settings, so the run cannot be "
+                            f"resumed: {advice}") from None
+    if not isinstance(saved, dict):
+        raise _RunFileError(f"{path} is not a run.json of python -m gan_edu train (it holds a "
+                            f"{type(saved).__name__}, not an object of settings): {advice}")
+    missing = [key for key in _REQUIRED if key not in saved]
+    if missing:
+        raise _RunFileError(f"{path} is not a run.json of python -m gan_edu train (it lacks {missing}): {advice}")
+    checks = _run_checks()
+    for key in _RUN_KEYS:
+        if key in saved and not checks[key](saved[key]):
+            raise _RunFileError(f"{path} is corrupt: its {key} is {saved[key]!r}: {advice}")
+    return {key: saved[key] for key in _RUN_KEYS if key in saved}
+
+
+def _read_log(path: str) -> list[tuple[int, str]]:
+    """The rows of ``metrics.jsonl`` as ``(step, line)``; a last line torn by a kill (no final
+    newline, not JSON) is dropped. :class:`_RunFileError` names a corrupt line."""
+    if not os.path.isfile(path):
+        return []
+    advice = f"fix or delete that line (or the whole file) to resume, or {_AFRESH}"
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise _RunFileError(f"{path} is not UTF-8 text, so not a metrics log: delete it to resume, or {_AFRESH}") \
+            from None
+    lines = text.split("\n")
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        torn = number == len(lines)  # after the last newline: a write that a kill cut short, perhaps
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not _whole(0)(row.get("step")):
+                raise ValueError("not a JSON object with an integer 'step'")
+        except ValueError as error:
+            if torn:
+                continue
+            raise _RunFileError(f"{path} line {number} is corrupt ({error}): {advice}") from None
+        rows.append((row["step"], line + "\n"))
+    return rows
+
+
+def _flag(key: str, value) -> str:
+    if value is None:
+        return f"default --{key.replace('_', '-')}"
+    if key == "channels_last":
+        return "--channels-last" if value else "--no-channels-last"
+    return f"--{key.replace('_', '-')} {value}"
+
+
+def _prepare_run_directory(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[str, list]:
+    """Check ``--out`` and the flags against ``--resume`` / ``--force`` / ``--dry-run`` (usage
+    errors), read what a resume needs, fill in the defaults. Returns the mode, ``"new"``,
+    ``"force"``, ``"restart"`` (a run without a checkpoint) or ``"resume"``, and on resume
+    the rows of the metrics log."""
     out = args.out
-    checkpoint_path = os.path.join(out, "checkpoint.pt")
-    run_path = os.path.join(out, "run.json")
-    non_empty = _non_empty(out)
+    _check_out(parser, out)
+    checkpoint_path, run_path = os.path.join(out, "checkpoint.pt"), os.path.join(out, "run.json")
     if args.resume and args.force:
         parser.error("--resume and --force exclude each other")
+    if args.dry_run:
+        if args.resume:
+            parser.error("--dry-run starts a new smoke-test run; it cannot --resume one")
+        given = [f"--{key.replace('_', '-')}" for key in _DRY_RUN if getattr(args, key) is not None]
+        if given:
+            parser.error(f"--dry-run sets the steps and the periods itself; leave out {', '.join(given)}")
+        for key, value in _DRY_RUN.items():
+            setattr(args, key, value)
+        args.eval_samples = args.eval_samples or 200
+    mode, rows = "new", []
     if args.resume:
-        if not (os.path.isfile(checkpoint_path) and os.path.isfile(run_path)):
-            parser.error(f"--resume: no checkpoint.pt and run.json in --out {out!r}")
-        with open(run_path) as f:
-            saved = json.load(f)
-        for key in ("dataset", "steps", "batch_size", "seed"):
-            given = getattr(args, key)
-            if key in saved and given is not None and given != parser.get_default(key) and given != saved[key]:
-                parser.error(f"--resume: --{key.replace('_', '-')} {given!r} differs from the run's {saved[key]!r}")
-        for key in ("dataset", "steps", "batch_size", "seed", "precision", "channels_last"):
-            setattr(args, key, saved[key])
-    elif non_empty and not args.force:
-        parser.error(f"--out {out!r} exists and is not empty; pass --force to overwrite or --resume to continue")
+        if not os.path.isfile(run_path):
+            parser.error(f"--resume: no run.json in --out {out!r}, so no run to resume")
+        saved = _read_run(run_path)
+        conflicts = [f"{_flag(key, getattr(args, key))} differs from the run's {_flag(key, value)}"
+                     for key, value in saved.items() if key != "model" and getattr(args, key) is not None
+                     and getattr(args, key) != value]
+        if conflicts:
+            parser.error(f"--resume: {'; '.join(conflicts)} (run.json holds the run's settings; "
+                         f"leave the flag out, or start a new run in another --out)")
+        for key, value in saved.items():
+            setattr(args, key, value)
+        mode = "restart"  # run.json but no checkpoint: killed before its first one; nothing to resume
+        if os.path.lexists(checkpoint_path):
+            from ..checkpoint import CheckpointError, read
+
+            try:
+                read(checkpoint_path)
+            except CheckpointError as error:
+                raise _RunFileError(f"{error}; the run cannot be resumed from it: restore the file, "
+                                    f"or {_AFRESH}") from None
+            mode, rows = "resume", _read_log(os.path.join(out, "metrics.jsonl"))
+    elif _non_empty(out):
+        if args.force:
+            mode = "force"
+        elif not os.path.lexists(checkpoint_path) and only_owned(out, _LAYOUT):
+            mode = "restart"  # what a run killed before its first checkpoint left: no work to lose
+        else:
+            parser.error(f"--out {out!r} exists and is not empty; pass --force to replace its run "
+                         f"or --resume to continue it")
+    for key, value in _DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.eval_every is None:
+        args.eval_every = args.sample_every
+    return mode, rows
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """The ``train dcgan`` command; returns the exit status (1: no data, or training diverged)."""
+    """The ``train dcgan`` command; returns the exit status (1: no data, or training diverged;
+    2: bad arguments, or a file of the run directory that cannot be used)."""
+    try:
+        mode, rows = _prepare_run_directory(parser, args)
+    except _RunFileError as error:
+        return fail("train", str(error))
     out = args.out
     checkpoint_path = os.path.join(out, "checkpoint.pt")
     run_path = os.path.join(out, "run.json")
-    _prepare_run_directory(parser, args)
-    if args.dry_run:
-        args.steps, args.sample_every, args.eval_every, args.checkpoint_every = 2, 1, 1, 1
-        args.eval_samples = min(args.eval_samples or 200, 200)
-    eval_every = args.eval_every or args.sample_every
+    metrics_path = os.path.join(out, "metrics.jsonl")
+    eval_every = args.eval_every
     _check_device(parser, args.device)
 
     import torch
 
+    from ..checkpoint import CheckpointError
     from ..images import save_image_grid
     from ..recipes import DCGAN_RECIPES, build_dcgan_trainer, generate
-    from ..train import DivergenceError
+    from ..train import CollapseError, DivergenceError
 
     recipe = DCGAN_RECIPES[args.dataset]
     overrides = {} if args.batch_size is None else {"batch_size": args.batch_size}
@@ -83,18 +217,30 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 1
     cfg = trainer.config
     args.steps, args.batch_size, args.channels_last = cfg.steps, cfg.batch_size, cfg.channels_last
-    evaluate = _evaluator(args.dataset, recipe.resolution, args.eval_samples, args.seed)
+    if mode == "resume":
+        try:  # nothing changes, in the trainer or the file, if it does not fit
+            trainer.load_checkpoint(checkpoint_path)
+        except CheckpointError as error:
+            return fail("train", f"{error}; the run cannot be resumed from it: restore the file, or {_AFRESH}")
 
+    if make_out("train", out):  # before training: an unwritable --out is reported now, not after it
+        return 2
+    # The remains of the last run go (with --force, or when it never wrote a checkpoint); the
+    # temporary files of writes that a kill interrupted go in any case.
+    (remove_owned if mode in ("force", "restart") else remove_temporaries)(out, _LAYOUT)
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
-    metrics_path = os.path.join(out, "metrics.jsonl")
-    if args.resume:
-        trainer.load_checkpoint(checkpoint_path)  # ValueError, and nothing changed, if it does not fit
-        _truncate_log(metrics_path, trainer.step)  # rows written after the checkpoint are redone
+    if mode == "resume":
+        with atomic_write(metrics_path, "w") as f:  # rows logged after the checkpoint are redone
+            f.writelines(line for step, line in rows if step <= trainer.step)
         print(f"resumed {out} at step {trainer.step} of {cfg.steps}")
     else:
-        with open(run_path, "w") as f:
+        if args.resume:
+            print(f"{out} holds no checkpoint yet: the run starts again from step 0")
+        with atomic_write(run_path, "w") as f:
             json.dump({key: getattr(args, key) for key in _RUN_KEYS}, f, indent=2)
-        open(metrics_path, "w").close()
+        with atomic_write(metrics_path, "w"):
+            pass
+    evaluate = _evaluator(args.dataset, recipe.resolution, args.eval_samples, args.seed)
     fixed_z = trainer.game.prior.sample(64, torch.Generator().manual_seed(args.seed + 12345))
 
     def on_log(t) -> None:
@@ -103,7 +249,7 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             save_image_grid(os.path.join(out, "samples", f"step_{t.step:06d}.png"), generate(t, fixed_z), 8, 2)
         if evaluate is not None and (t.step % eval_every == 0 or t.step == cfg.steps):
             row.update(evaluate(t))
-        with open(metrics_path, "a") as f:
+        with open(metrics_path, "a") as f:  # appended: a kill tears at most this row (dropped on resume)
             f.write(json.dumps(row) + "\n")
 
     if trainer.step == 0:
@@ -111,7 +257,8 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         trainer.fit(progress=not args.no_progress, callback=on_log)
     except DivergenceError as error:
-        print(f"python -m gan_edu train: training diverged: {error}; the last checkpoint "
+        what = "collapsed" if isinstance(error, CollapseError) else "diverged"
+        print(f"python -m gan_edu train: training {what}: {error}; the last checkpoint "
               f"({checkpoint_path}) is intact", file=sys.stderr)
         return 1
     trainer.save_checkpoint(checkpoint_path)
@@ -122,23 +269,14 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     import matplotlib.pyplot as plt
 
     fig = trainer.history.plot(title=f"DCGAN on {args.dataset}: training history")
-    fig.savefig(os.path.join(out, "history.png"), dpi=80)
+    with atomic_write(os.path.join(out, "history.png")) as handle:
+        fig.savefig(handle, dpi=80, format="png")
     plt.close(fig)
     final = evaluate(trainer) if evaluate is not None else {}
     summary = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in final.items())
     print(f"DCGAN on {args.dataset}: {trainer.step} steps" + (f"; {summary}" if summary else ""))
     print(f"wrote {out}/samples/, metrics.jsonl, checkpoint.pt, history.png, run.json")
     return 0
-
-
-def _truncate_log(path: str, step: int) -> None:
-    """Drop the rows of ``path`` (JSON lines) logged after ``step``: a resumed run redoes them."""
-    if not os.path.isfile(path):
-        return
-    with open(path) as f:
-        rows = [line for line in f if line.strip() and json.loads(line)["step"] <= step]
-    with open(path, "w") as f:
-        f.writelines(rows)
 
 
 def _evaluator(dataset: str, resolution: int, n: int | None, seed: int):

@@ -24,9 +24,25 @@ def draw_indices(size: int, n: int, generator: torch.Generator | None) -> Tensor
     The one draw behind every ``sample`` here (and the trainer's copy of the images on a GPU).
     """
     n = integer("n", n, minimum=0)
+    size = integer("size", size, minimum=0)
     if size == 0:
-        raise ValueError("cannot sample from an empty data set")
+        raise ValueError("size must be >= 1 to sample (the data set is empty), got 0")
     return torch.randint(size, (n,), generator=generator)
+
+
+def _labels(labels, n: int) -> Tensor:
+    """``labels`` as an int64 tensor ``(n,)``, if they are integers (a float label like 2.5 is refused)."""
+    try:
+        raw = torch.as_tensor(labels)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"labels must be integers, shape ({n},), got {type(labels).__name__}") from None
+    if raw.dtype == torch.bool or raw.is_complex():
+        raise ValueError(f"labels must be integers, shape ({n},), got dtype {raw.dtype}")
+    if raw.is_floating_point() and not bool((raw == raw.round()).all()):  # NaN fails this too
+        raise ValueError(f"labels must be integers, shape ({n},), got non-integer values of dtype {raw.dtype}")
+    if raw.shape != (n,):
+        raise ValueError(f"labels must have shape ({n},), got {tuple(raw.shape)}")
+    return raw.to(torch.int64)
 
 
 class ImageDataset(Dataset):
@@ -39,9 +55,13 @@ class ImageDataset(Dataset):
     """
 
     def __init__(self, images: Tensor, labels: Tensor | None = None) -> None:
-        if not isinstance(images, Tensor) or images.ndim != 4 or not images.is_floating_point():
-            shape = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-            raise ValueError(f"images must be a float tensor of shape (N, C, H, W), got {shape}")
+        if not isinstance(images, Tensor):
+            raise ValueError(f"images must be a float tensor of shape (N, C, H, W), got {type(images).__name__}")
+        if images.ndim != 4:
+            raise ValueError(f"images must be a float tensor of shape (N, C, H, W), got shape {tuple(images.shape)}")
+        if not images.is_floating_point():
+            raise ValueError(f"images must be a float tensor with values in [-1, 1] (map pixels p in 0..255 "
+                             f"to p / 127.5 - 1), got dtype {images.dtype}")
         images = images.float()
         if images.numel() > 0:
             finite = torch.isfinite(images)
@@ -52,9 +72,7 @@ class ImageDataset(Dataset):
                 raise ValueError(f"images must lie in [-1, 1] (map pixels p in 0..255 to p / 127.5 - 1), "
                                  f"got values in [{low.item():g}, {high.item():g}]")
         if labels is not None:
-            labels = torch.as_tensor(labels, dtype=torch.int64)
-            if labels.shape != (len(images),):
-                raise ValueError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
+            labels = _labels(labels, len(images))
         self.images = images
         self.labels = labels
 

@@ -96,7 +96,8 @@ def stacked_modes(digit_labels: Tensor) -> Tensor:
         raise ValueError("digit_labels must be an integer tensor of shape (n, 3), "
                          f"got {digit_labels.dtype} {tuple(digit_labels.shape)}")
     if len(digit_labels) and (digit_labels.min() < 0 or digit_labels.max() > 9):
-        raise ValueError("digit_labels must hold digits in 0..9")
+        raise ValueError(f"digit_labels must hold digits in 0..9, got values in "
+                         f"[{digit_labels.min().item()}, {digit_labels.max().item()}]")
     return (digit_labels.long() * torch.tensor([100, 10, 1])).sum(1)
 
 
@@ -119,6 +120,8 @@ class StackedDigits:
         options = {name: value for name, value in options.items() if value is not None}
         if digits is not None and options:
             raise ValueError(f"give digits or its options, not both; got digits and {sorted(options)}")
+        if digits is not None and not isinstance(digits, Digits):
+            raise ValueError(f"digits must be a gan_edu.data.Digits or None, got {type(digits).__name__}")
         self.digits = digits if digits is not None else Digits(**options)
 
     def __repr__(self) -> str:

@@ -72,11 +72,25 @@ def _check_digest(digest, name: str, source) -> None:
 def verify_file(path: str | os.PathLike, name: str) -> None:
     """Check ``path`` against ``CHECKSUMS[name]``, the published digest of the file (SHA-256;
     MD5 where only an MD5 is published). A mismatch raises ``ValueError`` naming the file."""
+    name = choice("name", name, sorted(CHECKSUMS))
     digest = hashlib.new(CHECKSUMS[name][0])
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(chunk)
     _check_digest(digest, name, path)
+
+
+def _root(root: str | os.PathLike) -> Path:
+    """The cache directory ``root`` as a Path; ValueError naming it unless it is a non-empty path."""
+    if not isinstance(root, (str, os.PathLike)) or not os.fspath(root):
+        raise ValueError(f"root must be a directory path (str or os.PathLike), got {root!r}")
+    return Path(root).expanduser()
+
+
+def _flag(name: str, value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be a bool, got {value!r}")
+    return value
 
 
 def fetch(name: str, root: str | os.PathLike = DEFAULT_ROOT, download: bool = True) -> Path:
@@ -88,7 +102,8 @@ def fetch(name: str, root: str | os.PathLike = DEFAULT_ROOT, download: bool = Tr
     refused, not deleted. Without a network the ``RuntimeError`` says so and names the URL.
     """
     name = choice("name", name, sorted(CHECKSUMS))
-    path = Path(root).expanduser() / name
+    path = _root(root) / name
+    _flag("download", download)
     dataset, filename = name.split("/")
     url = _URLS[dataset] + filename
 
@@ -132,6 +147,7 @@ def _to_dataset(images: np.ndarray, labels: np.ndarray) -> ImageDataset:
 
 def _load_idx(dataset: str, root, split: str, download: bool) -> ImageDataset:
     split = choice("split", split, SPLITS)
+    _root(root), _flag("download", download)
     image_file, label_file = (fetch(f"{dataset}/{name}", root, download) for name in _IDX_FILES[split])
     images, labels = read_idx(image_file, 0x00000803), read_idx(label_file, 0x00000801)
     if len(images) != len(labels):
@@ -155,6 +171,7 @@ def load_cifar10(root: str | os.PathLike = DEFAULT_ROOT, split: str = "train",
                  download: bool = True) -> ImageDataset:
     """CIFAR-10 (Krizhevsky 2009): 50,000 train / 10,000 test images ``(N, 3, 32, 32)`` in [-1, 1]."""
     split = choice("split", split, SPLITS)
+    _root(root), _flag("download", download)
     archive = fetch("cifar10/cifar-10-python.tar.gz", root, download)
     names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
     return _to_dataset(*read_cifar_batches(archive, names))

@@ -21,6 +21,8 @@ import zlib
 
 import numpy as np
 
+from ..validation import integer
+
 __all__ = ["read_idx", "read_cifar_batches"]
 
 
@@ -31,6 +33,8 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
     0x00000803 for images, 0x00000801 for labels), then ``nd`` big-endian uint32
     sizes, then the data. A wrong ``magic`` or a truncated file raises ``ValueError``.
     """
+    if magic is not None:
+        magic = integer("magic", magic, minimum=0)
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -69,6 +73,8 @@ def read_cifar_batches(archive: str | os.PathLike, names: list[str]) -> tuple[np
     """Images ``(N, 3, 32, 32)`` uint8 and labels ``(N,)`` from the pickled batches ``names``
     (``data_batch_1`` ... ``data_batch_5``, ``test_batch``) of a CIFAR-10 python tar.gz.
     Each batch is a dict with ``b"data"`` ``(n, 3072)`` uint8 (R, G, B planes) and ``b"labels"``."""
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names) or not names:
+        raise ValueError(f"names must be a non-empty list of batch names like ['data_batch_1'], got {names!r}")
     images, labels = [], []
     try:
         with tarfile.open(archive, "r:gz") as tar:

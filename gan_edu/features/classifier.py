@@ -29,6 +29,9 @@ def resize_to_input(x: Tensor) -> Tensor:
     rather than sampled at every other pixel; an 8-pixel digit becomes exactly
     the bilinear upsampling that ``Digits(size=16)`` is made of.
     """
+    if not isinstance(x, Tensor) or x.ndim != 4 or not x.is_floating_point():
+        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"x must be a float tensor of shape (B, 1, H, W), got {shape}")
     if x.shape[-2:] == (INPUT_SIZE, INPUT_SIZE):
         return x
     shrinks = x.shape[-2] > INPUT_SIZE or x.shape[-1] > INPUT_SIZE

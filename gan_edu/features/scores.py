@@ -32,6 +32,9 @@ __all__ = ["digit_features", "digit_fid", "fid_noise_floor", "real_halves", "dig
            "StackedModes", "stacked_mode_coverage"]
 
 
+_RANGE_SLACK = 1e-6  # round-off of a resize or of bf16 around the [-1, 1] of a tanh
+
+
 def _check_images(images, name: str, channels: int = 1) -> Tensor:
     """``images`` as a float32 CPU tensor ``(N, channels, H, W)``, N >= 1; ValueError naming ``name`` if not."""
     if isinstance(images, np.ndarray):
@@ -44,10 +47,20 @@ def _check_images(images, name: str, channels: int = 1) -> Tensor:
         raise ValueError(f"{name} must be a float tensor with values in [-1, 1], got {images.dtype}")
     if not torch.isfinite(images).all():
         raise ValueError(f"{name} must be finite, got non-finite entries")
+    low, high = torch.aminmax(images.detach())
+    if low < -1 - _RANGE_SLACK or high > 1 + _RANGE_SLACK:  # pixels in 0..255, say
+        raise ValueError(f"{name} must hold values in [-1, 1] (map pixels p in 0..255 to p / 127.5 - 1), "
+                         f"got values in [{low.item():g}, {high.item():g}]")
     return images.detach().float().cpu()
 
 
 @torch.no_grad()
+def _check_model(model) -> DigitClassifier:
+    if not isinstance(model, DigitClassifier):
+        raise ValueError(f"model must be a DigitClassifier or None, got {type(model).__name__}")
+    return model
+
+
 def _predict(images: Tensor, model: DigitClassifier, batch_size: int) -> Tensor:
     device = next(model.parameters()).device
     return torch.cat([model(images[s:s + batch_size].to(device)).argmax(1).cpu()
@@ -63,7 +76,7 @@ def digit_features(images: Tensor, batch_size: int = 512, model: DigitClassifier
     """
     images = _check_images(images, "images")
     batch_size = integer("batch_size", batch_size)
-    model = load_digit_classifier() if model is None else model
+    model = load_digit_classifier() if model is None else _check_model(model)
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -164,7 +177,7 @@ def stacked_mode_coverage(images: Tensor, batch_size: int = 512,
     """
     images = _check_images(images, "images", channels=3)
     batch_size = integer("batch_size", batch_size)
-    model = load_digit_classifier() if model is None else model
+    model = load_digit_classifier() if model is None else _check_model(model)
     N, _, H, W = images.shape
     digits = _predict(images.reshape(N * 3, 1, H, W), model, batch_size).view(N, 3)  # (N, 3): d0, d1, d2
     counts = np.bincount(stacked_modes(digits).numpy(), minlength=1000)  # (1000,)

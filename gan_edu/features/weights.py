@@ -70,6 +70,8 @@ def load_digit_classifier(path: str | os.PathLike | None = None,
     do not fit the network raises ``ValueError``. Both name the path and the command
     that regenerates it.
     """
+    if path is not None and (not isinstance(path, (str, os.PathLike)) or not os.fspath(path)):
+        raise ValueError(f"path must be a file path (str or os.PathLike) or None, got {path!r}")
     device = resolve_device(device)
     if path is None:
         return _load_default(device)

@@ -64,6 +64,14 @@ class DCGANConfig:
         return self.resolution.bit_length() - 3
 
 
+def _config(config: DCGANConfig | None) -> DCGANConfig:
+    if config is None:
+        return DCGANConfig()
+    if not isinstance(config, DCGANConfig):
+        raise ValueError(f"config must be a DCGANConfig or None, got {type(config).__name__}")
+    return config
+
+
 def init_dcgan_weights(module: nn.Module) -> nn.Module:
     """DCGAN initialisation of every submodule of ``module``, in place; returns ``module``.
 
@@ -71,6 +79,8 @@ def init_dcgan_weights(module: nn.Module) -> nn.Module:
     ~ N(1, 0.02) and all biases 0, as ``weights_init`` in pytorch/examples ``dcgan``.
     Other modules are left alone.
     """
+    if not isinstance(module, nn.Module):
+        raise ValueError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -92,7 +102,7 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, config: DCGANConfig | None = None) -> None:
         super().__init__()
-        self.config = c = config if config is not None else DCGANConfig()
+        self.config = c = _config(config)
         self.latent_dim = c.latent_dim
         width = c.ngf * 2 ** (c.n_layers - 1)  # ngf * 2^(L-1): 512 for R = 64
         layers: list[nn.Module] = [
@@ -134,7 +144,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, config: DCGANConfig | None = None) -> None:
         super().__init__()
-        self.config = c = config if config is not None else DCGANConfig()
+        self.config = c = _config(config)
         width = c.ndf
         layers: list[nn.Module] = [
             nn.Conv2d(c.channels, width, 4, 2, 1, bias=False),  # (B, channels, R, R) -> (B, ndf, R/2, R/2)

@@ -10,7 +10,23 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ..validation import integer
+
 __all__ = ["PointMass", "LinearCritic"]
+
+
+def _vector(name: str, value: float | Tensor) -> Tensor:
+    """``value`` (a number, a sequence or a tensor) as a fresh float32 vector ``(dim,)``;
+    ValueError naming ``name`` if it is a bool, not numeric, empty or not finite."""
+    if isinstance(value, (bool, str)) or (isinstance(value, Tensor) and value.dtype == torch.bool):
+        raise ValueError(f"{name} must be a number or a tensor, got {value!r}")
+    try:
+        vector = torch.as_tensor(value, dtype=torch.float32).reshape(-1).clone()
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{name} must be a number or a tensor, got {value!r}") from None
+    if vector.numel() == 0 or not torch.isfinite(vector).all():
+        raise ValueError(f"{name} must be finite and non-empty, got {value!r}")
+    return vector
 
 
 class PointMass(nn.Module):
@@ -18,8 +34,8 @@ class PointMass(nn.Module):
 
     def __init__(self, theta: float | Tensor = 1.0, latent_dim: int = 1) -> None:
         super().__init__()
-        self.theta = nn.Parameter(torch.as_tensor(theta, dtype=torch.float32).reshape(-1).clone())
-        self.latent_dim = latent_dim
+        self.theta = nn.Parameter(_vector("theta", theta))
+        self.latent_dim = integer("latent_dim", latent_dim)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.theta.expand(len(z), -1)  # (n, dim): the same point for every z
@@ -30,7 +46,7 @@ class LinearCritic(nn.Module):
 
     def __init__(self, psi: float | Tensor = 1.0) -> None:
         super().__init__()
-        self.psi = nn.Parameter(torch.as_tensor(psi, dtype=torch.float32).reshape(-1).clone())
+        self.psi = nn.Parameter(_vector("psi", psi))
         self.samplewise = True
 
     def forward(self, x: Tensor) -> Tensor:

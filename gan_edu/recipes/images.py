@@ -18,8 +18,10 @@ from torch import Tensor
 
 from ..games import GAN
 from ..history import History
+from ..losses import LOSSES
+from ..models.dcgan import RESOLUTIONS
 from ..train import TrainConfig, Trainer
-from ..validation import integer
+from ..validation import choice, integer, number
 
 __all__ = ["DCGANRecipe", "DCGAN_RECIPES", "IMAGE_DATASETS", "ImageResult", "load_image_dataset", "image_channels",
            "build_dcgan_trainer", "train_dcgan", "generate"]
@@ -52,6 +54,13 @@ class DCGANRecipe:
     def __post_init__(self) -> None:
         for name in ("resolution", "latent_dim", "ngf", "ndf", "steps", "batch_size"):
             object.__setattr__(self, name, integer(name, getattr(self, name)))
+        choice("resolution", self.resolution, RESOLUTIONS)
+        for name in ("lr_d", "lr_g"):
+            object.__setattr__(self, name, number(name, getattr(self, name), minimum=0, strict_minimum=True))
+        object.__setattr__(self, "loss", choice("loss", self.loss, sorted(LOSSES)))
+        if not isinstance(self.channels_last, bool):
+            raise ValueError(f"channels_last must be a bool, got {self.channels_last!r}")
+        TrainConfig(betas=self.betas)  # the one check of betas: ValueError naming them
 
     def config(self, **overrides) -> TrainConfig:
         """The :class:`TrainConfig` of this recipe, with ``overrides`` applied."""
@@ -85,10 +94,13 @@ def load_image_dataset(name: str, *, resolution: int, split: str = "train", root
 
     from .. import data as datasets
 
-    if name not in IMAGE_DATASETS:
-        raise ValueError(f"dataset must be one of {IMAGE_DATASETS}, got {name!r}")
+    name = choice("dataset", name, IMAGE_DATASETS)  # the data set called `name`: the CLI's --dataset
+    resolution = integer("resolution", resolution)
+    split = choice("split", split, ("train", "test", "all"))
+    if not isinstance(download, bool):
+        raise ValueError(f"download must be a bool, got {download!r}")
     if name in ("digits", "stacked-digits"):
-        digits = datasets.Digits(size=resolution, split=split)
+        digits = datasets.Digits(size=choice("resolution", resolution, datasets.DIGIT_SIZES), split=split)
         return digits if name == "digits" else datasets.StackedDigits(digits)
     loader = {"mnist": datasets.load_mnist, "fashion-mnist": datasets.load_fashion_mnist,
               "cifar10": datasets.load_cifar10}[name]
@@ -103,7 +115,13 @@ def load_image_dataset(name: str, *, resolution: int, split: str = "train", root
 
 def image_channels(data) -> int:
     """Channels of the images a data source yields (from one sample)."""
-    return int(data.sample(1, torch.Generator().manual_seed(0)).shape[1])
+    if not callable(getattr(data, "sample", None)):
+        raise ValueError(f"data must have sample(n, generator), got {type(data).__name__}")
+    x = data.sample(1, torch.Generator().manual_seed(0))
+    if not isinstance(x, Tensor) or x.ndim != 4:
+        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"data must yield images (n, C, H, W), got {shape}")
+    return int(x.shape[1])
 
 
 @dataclass
@@ -125,6 +143,11 @@ class ImageResult:
 @torch.no_grad()
 def generate(trainer: Trainer, z: Tensor) -> Tensor:
     """G(z) for a given noise batch ``z`` ``(n, latent_dim)``, in eval mode, as a CPU float tensor."""
+    if not isinstance(trainer, Trainer):
+        raise ValueError(f"trainer must be a gan_edu.train.Trainer, got {type(trainer).__name__}")
+    if not isinstance(z, Tensor) or z.ndim != 2:
+        shape = tuple(z.shape) if isinstance(z, Tensor) else type(z).__name__
+        raise ValueError(f"z must be a tensor of shape (n, latent_dim), got {shape}")
     return trainer.sample(len(z), z=z).float().cpu()
 
 
@@ -139,10 +162,11 @@ def build_dcgan_trainer(dataset: str = "digits", *, seed: int = 0, steps: int | 
     """
     from ..models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 
+    if recipe is not None and not isinstance(recipe, DCGANRecipe):
+        raise ValueError(f"recipe must be a DCGANRecipe or None, got {type(recipe).__name__}")
+    seed = integer("seed", seed, minimum=0)
     if recipe is None:
-        if dataset not in DCGAN_RECIPES:
-            raise ValueError(f"dataset must be one of {IMAGE_DATASETS}, got {dataset!r}")
-        recipe = DCGAN_RECIPES[dataset]
+        recipe = DCGAN_RECIPES[choice("dataset", dataset, IMAGE_DATASETS)]
     if steps is not None:
         recipe = dataclasses.replace(recipe, steps=steps)
     if data is None:

@@ -34,8 +34,9 @@ from ..games import GAN
 from ..priors import as_inputs
 from ..losses import R1Penalty
 from ..models import Discriminator, Generator
+from ..models.mlp import ACTIVATIONS, NORMS
 from ..train import History, TrainConfig, Trainer
-from ..validation import integer, number
+from ..validation import choice, integer, number
 
 __all__ = ["ToyRecipe", "TOY_RECIPES", "ToyResult", "Scaled", "train_toy", "build_toy_trainer", "rejection_sample"]
 
@@ -80,6 +81,14 @@ class ToyRecipe:
         for name in ("scale", "noise_scale"):
             object.__setattr__(self, name, number(name, getattr(self, name), minimum=0, strict_minimum=True))
         object.__setattr__(self, "r1_gamma", number("r1_gamma", self.r1_gamma, minimum=0))
+        for name in ("lr_d", "lr_g"):
+            object.__setattr__(self, name, number(name, getattr(self, name), minimum=0, strict_minimum=True))
+        object.__setattr__(self, "ema", number("ema", self.ema, minimum=0, maximum=1, strict_maximum=True))
+        object.__setattr__(self, "lr_decay_start", number("lr_decay_start", self.lr_decay_start, minimum=0, maximum=1))
+        object.__setattr__(self, "activation", choice("activation", self.activation, sorted(ACTIVATIONS)))
+        object.__setattr__(self, "init", choice("init", self.init, ("default", "kaiming")))
+        object.__setattr__(self, "g_norm", choice("g_norm", self.g_norm, sorted(NORMS)))
+        TrainConfig(betas=self.betas)  # the one check of betas: ValueError naming them
 
     def config(self, **overrides) -> TrainConfig:
         """The :class:`TrainConfig` of this recipe, with ``overrides`` applied."""
@@ -110,7 +119,9 @@ class Scaled:
     """p_r seen through a fixed rescaling, ``x -> x * scale`` (a :class:`~gan_edu.train.DataSource`)."""
 
     def __init__(self, data: GaussianMixture, scale: float) -> None:
-        self.data, self.scale = data, scale
+        if not callable(getattr(data, "sample", None)):
+            raise ValueError(f"data must have sample(n, generator), got {type(data).__name__}")
+        self.data, self.scale = data, number("scale", scale, minimum=0, strict_minimum=True)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return self.data.sample(n, generator) * self.scale
@@ -129,6 +140,11 @@ def rejection_sample(trainer: Trainer, n: int, *, generator: torch.Generator | N
     raw G, the one D was trained against; :math:`\ell_{\max}` is the largest logit
     of ``calibration`` samples. Returns ``(n, d)`` on the trainer's device.
     """
+    if not isinstance(trainer, Trainer):
+        raise ValueError(f"trainer must be a gan_edu.train.Trainer, got {type(trainer).__name__}")
+    n, calibration = integer("n", n, minimum=0), integer("calibration", calibration)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
     gen = generator if generator is not None else torch.Generator().manual_seed(trainer.config.seed + 1)
     G, D, prior = trainer.G, trainer.D, trainer.game.prior
     was_training = G.training, D.training
@@ -162,12 +178,17 @@ class ToyResult:
     def sample(self, n: int, rejection: bool = False) -> Tensor:
         """``n`` samples of p_g as a CPU float tensor ``(n, d)``: from the EMA of G, or with
         ``rejection`` from G filtered by D (:func:`rejection_sample`)."""
+        if not isinstance(rejection, bool):
+            raise ValueError(f"rejection must be a bool, got {rejection!r}")
         x = rejection_sample(self.trainer, n) if rejection else self.trainer.sample(n)
         return x.float().cpu() / self.scale
 
     @torch.no_grad()
     def d_probability(self, x: Tensor) -> Tensor:
         """D(x) = sigmoid(logit) on data-space points ``x`` ``(n, d)``, as a CPU tensor ``(n,)``."""
+        if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != self.data.dim:
+            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(f"x must be a tensor of shape (n, {self.data.dim}), got {shape}")
         D = self.trainer.D
         return torch.sigmoid(D(x.to(self.trainer.device) * self.scale)).float().cpu()
 
@@ -176,6 +197,9 @@ def build_toy_trainer(name: str, *, loss: str = "ns", seed: int = 0, steps: int 
                       device: str = "auto", recipe: ToyRecipe | None = None, **config) -> Trainer:
     """A :class:`Trainer` set up with the recipe of target ``name`` (not yet trained)."""
     data = toy(name)  # raises ValueError naming `name` for an unknown target
+    if recipe is not None and not isinstance(recipe, ToyRecipe):
+        raise ValueError(f"recipe must be a ToyRecipe or None, got {type(recipe).__name__}")
+    seed = integer("seed", seed, minimum=0)
     if recipe is None:
         recipe = TOY_RECIPES[name]
     if steps is not None:
