@@ -12,7 +12,7 @@ import contextlib
 
 import torch
 
-__all__ = ["resolve_device", "autocast", "to_device", "place_data", "eager", "standard_layout_where_asked"]
+__all__ = ["resolve_device", "autocast", "to_device", "place_data", "eager", "evaluating", "standard_layout_where_asked"]
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -105,6 +105,19 @@ def eager(active: bool):
             yield
     else:
         yield
+
+
+@contextlib.contextmanager
+def evaluating(modules):
+    """Put ``modules`` in eval mode inside the block, and each back in its own mode after it."""
+    modes = [(m, m.training) for m in modules]
+    for module, _ in modes:
+        module.training = False
+    try:
+        yield
+    finally:
+        for module, mode in modes:
+            module.training = mode
 
 
 def standard_layout_where_asked(model: torch.nn.Module) -> None:

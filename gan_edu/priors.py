@@ -39,6 +39,14 @@ def as_inputs(draw: Tensor | tuple[Tensor, ...]) -> tuple[Tensor, ...]:
     return draw if isinstance(draw, tuple) else (draw,)
 
 
+def _draw_args(n, generator) -> int:
+    """``n`` checked (an integer >= 0) and ``generator`` checked (a CPU ``torch.Generator`` or None)."""
+    n = integer("n", n, minimum=0)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
+    return n
+
+
 class Normal:
     """z ~ N(0, I) of shape ``(n, latent_dim)``."""
 
@@ -46,6 +54,7 @@ class Normal:
         self.latent_dim = integer("latent_dim", latent_dim)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        n = _draw_args(n, generator)
         return torch.randn(n, self.latent_dim, generator=generator)  # (n, latent_dim)
 
     def __repr__(self) -> str:
@@ -60,6 +69,7 @@ class WithLabels:
         self.classes = integer("classes", classes, minimum=2)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        n = _draw_args(n, generator)
         z = torch.randn(n, self.latent_dim, generator=generator)  # (n, latent_dim)
         y = torch.randint(self.classes, (n,), generator=generator)  # (n,)
         return z, y
@@ -90,6 +100,7 @@ class WithCodes:
         return self.categories + self.continuous
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        n = _draw_args(n, generator)
         z = torch.randn(n, self.latent_dim, generator=generator)  # (n, latent_dim)
         parts = []
         if self.categories:
@@ -112,6 +123,7 @@ class NoPrior:
     """No generator input: an empty tuple (G maps data to data)."""
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[()]:
+        _draw_args(n, generator)
         return ()
 
     def __repr__(self) -> str:

@@ -20,7 +20,6 @@ check, the :class:`~gan_edu.history.History`, progress and checkpoints.
 from __future__ import annotations
 
 import copy
-import math
 import os
 from typing import Callable, Protocol, Sequence
 
@@ -29,8 +28,10 @@ from torch import Tensor, nn
 
 from . import checkpoint
 from .config import _CUDA_GRAPH_MODES, COMPILE_MODES, OPTIMIZERS, TrainConfig
-from .device import autocast, eager, place_data, resolve_device, standard_layout_where_asked, to_device
+from .device import (autocast, eager, evaluating, place_data, resolve_device, standard_layout_where_asked,
+                     to_device)
 from .games import Batch, Game
+from .guards import CollapseError, DivergenceError, check_collapse, check_game, check_loss
 from .history import History
 from .priors import as_inputs
 from .schedules import get_schedule
@@ -47,21 +48,6 @@ class DataSource(Protocol):
     satisfy it."""
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor | tuple[Tensor, ...]: ...
-
-
-class DivergenceError(FloatingPointError):
-    """Training diverged: a loss became NaN or infinite (raised before the bad update is
-    applied), or, as :class:`CollapseError`, the run collapsed with finite losses."""
-
-
-class CollapseError(DivergenceError):
-    """A run that collapsed without a NaN: one player's loss and gradient pinned at 0 for
-    ``collapse_patience`` log rows while another player's are not (:meth:`Trainer.check_collapse`)."""
-
-
-# A logged loss or gradient norm at most this is "pinned at 0". A D whose cross-entropy is
-# 1e-8 gives its logits margins of about 18 (D(x_real) > 1 - 1e-8): it has won outright.
-_PINNED = 1e-8
 
 
 class Trainer:
@@ -84,7 +70,7 @@ class Trainer:
             raise TypeError(f"data must have sample(n, generator), got {type(data).__name__}")
         if not isinstance(config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        _check_game(game)
+        check_game(game)
         self.config = config
         self.device = resolve_device(config.device)
         self.game = game
@@ -151,14 +137,8 @@ class Trainer:
     def _check_parts(self) -> None:
         """One dry forward pass (eval mode, no gradients, its own generator) on 2 samples."""
         g = torch.Generator().manual_seed(self.config.seed + 7919)
-        modes = [(m, m.training) for m in self.game.modules()]
-        self.game.eval()
-        try:
-            with torch.no_grad():
-                self.game.check(self._real(2, g), self._prior(2, g))
-        finally:
-            for module, mode in modes:
-                module.training = mode
+        with evaluating(self.game.modules()), torch.no_grad():
+            self.game.check(self._real(2, g), self._prior(2, g))
 
     # -- sampling -----------------------------------------------------------------------
     def _real(self, n: int, generator: torch.Generator) -> Tensor | tuple[Tensor, ...]:
@@ -219,34 +199,16 @@ class Trainer:
         inputs = self.sample_inputs(n) if inputs is None else tuple(x.to(self.device) for x in as_inputs(inputs))
         nets = self.ema if ema else {}
         modules = list(self.game.modules()) + [m for net in nets.values() for m in net.modules()]
-        modes = [(m, m.training) for m in modules]
-        for module, _ in modes:
-            module.training = False
-        try:
-            with eager(self.config.compile):
-                return self.game.generate(inputs, **nets)
-        finally:
-            for module, mode in modes:
-                module.training = mode
+        with evaluating(modules), eager(self.config.compile):
+            return self.game.generate(inputs, **nets)
 
     # -- one update -----------------------------------------------------------------------
     def _check(self, player: str, loss: Tensor) -> float:
-        """The divergence guard: ``loss`` as a float, or :class:`DivergenceError` if it is not finite.
-
-        It runs between the forward pass and ``backward()``, so a bad loss never reaches the
-        weights or the optimiser's moments. Reading the value is the one host-device
-        synchronisation of an update (free on a CPU; on a GPU the host waits for the forward
-        pass). Each loss is checked before its own update: with alternating updates G's
-        loss is computed with the D that D's update has just produced.
-        """
-        value = loss.item()
-        if not math.isfinite(value):
-            where = f"at step {self.step + 1} (player {player})"
-            if self._last_real is not None and not _all_finite(self._last_real):
-                raise DivergenceError(f"bad data {where}: the batch of x_real holds NaN or infinite values; "
-                                      f"{player.lower()}_loss = {value}")
-            raise DivergenceError(f"non-finite {player.lower()}_loss = {value} {where}")
-        return value
+        """The divergence guard (:func:`gan_edu.guards.check_loss`), between the forward pass
+        and ``backward()``: a bad loss never reaches the weights or the optimiser's moments.
+        Each loss is checked before its own update: with alternating updates G's loss is
+        computed with the D that D's update has just produced."""
+        return check_loss(player, loss, self.step + 1, self._last_real)
 
     def update(self, players: Sequence[str]) -> dict[str, float]:
         """One gradient step of each of ``players``, all from the current parameters.
@@ -353,45 +315,13 @@ class Trainer:
         return self.history
 
     def check_collapse(self) -> None:
-        """Raise :class:`CollapseError` if the last ``collapse_patience`` rows of the history show a collapse.
-
-        What a practitioner sees in the log of a run that has collapsed without a NaN (a
-        DCGAN at a learning rate of 1e6, say): one player's loss and its gradient norm
-        both pinned at 0 (at most 1e-8) in every one of those rows, while in each row some
-        other player's are not, i.e. one side has won outright and gets no gradient, so
-        training has stopped making progress. The second condition spares a game resting
-        at an equilibrium where every loss and gradient is 0. Only the logged columns
-        ``{player}_loss`` and ``grad_norm_{player}`` are read; ``collapse_patience = 0``
-        turns the check off. :meth:`fit` calls it after each log row (not with ``d_only``:
-        a D trained alone against a G far from the data is meant to win).
-        """
-        n = self.config.collapse_patience
-        players = self.game.players
-        if n == 0 or len(self.history) < n or len(players) < 2:
-            return
-        columns = self.history.columns
-        names = {p: (f"{p.lower()}_loss", f"grad_norm_{p.lower()}") for p in players}
-        if not all(loss in columns and grad in columns for loss, grad in names.values()):
-            return
-        rows = range(len(self.history) - n, len(self.history))
-
-        def pinned(player: str, i: int) -> bool:
-            loss, grad = names[player]
-            return abs(columns[loss][i]) <= _PINNED and columns[grad][i] <= _PINNED
-
-        for player in players:
-            others = [q for q in players if q != player]
-            if all(pinned(player, i) and not all(pinned(q, i) for q in others) for i in rows):
-                loss, grad = names[player]
-                other_loss = names[others[0]][0]
-                steps = self.history.step
-                raise CollapseError(
-                    f"collapse at step {self.step} (player {player}): in the last {n} log rows (steps "
-                    f"{steps[rows[0]]}-{steps[rows[-1]]}) {loss} and {grad} stayed at 0 (at most "
-                    f"{max(abs(columns[loss][i]) for i in rows):.3g} and {max(columns[grad][i] for i in rows):.3g}) "
-                    f"while {other_loss} was {columns[other_loss][rows[-1]]:.3g}: {player} has won outright and gets "
-                    f"no gradient, so training has stopped making progress; lower the learning rates (lr_d = "
-                    f"{self.config.lr_d:g}, lr_g = {self.config.lr_g:g}), or set collapse_patience=0 to train on")
+        """Raise :class:`CollapseError` if the last ``collapse_patience`` log rows show a collapse
+        (:func:`gan_edu.guards.check_collapse`: one player's loss and gradient pinned at 0
+        while another's are not). :meth:`fit` calls it after each log row, but not with
+        ``d_only``: a D trained alone against a G far from the data is meant to win."""
+        check_collapse(self.history, self.game.players, self.config.collapse_patience,
+                       advice=f"lower the learning rates (lr_d = {self.config.lr_d:g}, lr_g = {self.config.lr_g:g}), "
+                              f"or set collapse_patience=0 to train on")
 
     def _log(self) -> dict[str, float]:
         nan = torch.full((), float("nan"))
@@ -421,29 +351,6 @@ class Trainer:
 
 
 _PROGRESS = ("d_loss", "g_loss", "d_real", "d_fake")
-
-
-def _check_game(game: Game) -> None:
-    """The parts of ``game`` that its constructor took on trust: every network of every
-    player an ``nn.Module``, callable penalties and constraints, a prior that samples.
-    ``ValueError`` naming the part and what it got."""
-    nets = game.networks()
-    for player, names in game.roles.items():
-        for name in names:
-            if name not in nets:
-                raise ValueError(f"the game's {name} (a network of player {player}) must be a torch.nn.Module, "
-                                 f"got {type(getattr(game, name, None)).__name__}")
-    for part in ("penalty", "constraint", "g_penalty"):
-        value = getattr(game, part, None)
-        if value is not None and not callable(value):
-            raise ValueError(f"the game's {part} must be callable or None, got {value!r}")
-    if not callable(getattr(game.prior, "sample", None)):
-        raise ValueError(f"the game's prior must have sample(n, generator), got {game.prior!r}")
-
-
-def _all_finite(x) -> bool:
-    tensors = x if isinstance(x, tuple) else (x,)
-    return all(bool(torch.isfinite(t).all()) for t in tensors if t.is_floating_point())
 
 
 def _total_norm(grads: list[Tensor], empty: Tensor) -> Tensor:

@@ -50,7 +50,7 @@ from gan_edu.models import (MLP, DCGANConfig, DCGANDiscriminator, DCGANGenerator
                             LinearCritic, PointMass)
 from gan_edu.models.dcgan import init_dcgan_weights
 from gan_edu.notebook import glue
-from gan_edu.priors import Normal, WithCodes, WithLabels
+from gan_edu.priors import NoPrior, Normal, WithCodes, WithLabels
 from gan_edu.recipes import (DCGANRecipe, Scaled, ToyRecipe, build_dcgan_trainer, build_toy_trainer, generate,
                              image_channels, load_image_dataset, rejection_sample)
 from gan_edu.schedules import get_schedule
@@ -326,6 +326,15 @@ LOSSES_AND_MODELS = [
 
 GAMES_PRIORS_SCHEDULES = [
     bad("GAN-loss", lambda: GAN(*nets(), loss="bogus"), "loss", "bogus"),
+    bad("GAN-loss-object", lambda: GAN(*nets(), loss=5), "loss", 5),
+    bad("GAN-G", lambda: GAN(lambda z: z, nets()[1], prior=Normal(2)), "G", shows="function"),
+    bad("GAN-D", lambda: GAN(nets()[0], 3), "D", 3),
+    bad("GAN-penalty-name", lambda: GAN(*nets(), penalty="r1"), "penalty", shows="R1Penalty(gamma=1.0)), got 'r1'"),
+    bad("GAN-constraint", lambda: GAN(*nets(), constraint=0.01), "constraint", 0.01),
+    bad("GAN-g_penalty", lambda: GAN(*nets(), g_penalty="ortho"), "g_penalty", "ortho"),
+    bad("GAN-prior", lambda: GAN(*nets(), prior=3), "prior", 3),
+    bad("InfoGAN-Q", lambda: InfoGAN(*nets(), None, prior=WithCodes(2)), "Q", None),
+    bad("CycleGAN-D_b", lambda: CycleGAN(*nets(), nets()[1], "D"), "D_b", "D"),
     bad("UnrolledGAN-unroll", lambda: UnrolledGAN(*nets(), unroll=-1), "unroll", -1),
     bad("UnrolledGAN-unroll_lr", lambda: UnrolledGAN(*nets(), unroll_lr=0.0), "unroll_lr", 0.0),
     bad("InfoGAN-prior", lambda: InfoGAN(*nets(), nets()[1], prior=Normal(2)), "prior", shows="Normal(latent_dim=2)"),
@@ -334,6 +343,12 @@ GAMES_PRIORS_SCHEDULES = [
         "identity_weight", float("nan")),
     bad("ImagePool-size", lambda: ImagePool(size=-1), "size", -1),
     bad("Normal-latent_dim", lambda: Normal(0), "latent_dim", 0),
+    bad("Normal-sample-n", lambda: Normal(2).sample(-1), "n", -1),
+    bad("Normal-sample-n-float", lambda: Normal(2).sample(2.5), "n", 2.5),
+    bad("Normal-sample-generator", lambda: Normal(2).sample(4, 0), "generator", 0),
+    bad("WithLabels-sample-n", lambda: WithLabels(2, 3).sample(True), "n", True),
+    bad("WithCodes-sample-n", lambda: WithCodes(2).sample(-3), "n", -3),
+    bad("NoPrior-sample-n", lambda: NoPrior().sample(-1), "n", -1),
     bad("WithLabels-classes", lambda: WithLabels(2, classes=1), "classes", 1),
     bad("WithCodes-categories", lambda: WithCodes(2, categories=1), "categories", 1),
     bad("WithCodes-continuous", lambda: WithCodes(2, continuous=-1), "continuous", -1),

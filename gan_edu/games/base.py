@@ -29,6 +29,8 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
+from ..losses import get_loss
+
 __all__ = ["Game", "Batch", "describe", "full_precision"]
 
 
@@ -54,6 +56,39 @@ def full_precision(x: Tensor) -> Tensor:
     """``x`` in at least float32: logits computed under bf16 autocast are upcast before a loss
     (float64 stays float64, so a game can be checked by finite differences in double)."""
     return x if x.dtype in (torch.float32, torch.float64) else x.float()
+
+
+def check_network(name: str, value) -> nn.Module:
+    """``value`` if it is an ``nn.Module``; ``ValueError`` naming the argument otherwise."""
+    if not isinstance(value, nn.Module):
+        raise ValueError(f"{name} must be a torch.nn.Module, got {type(value).__name__} {value!r}")
+    return value
+
+
+def check_loss_fn(loss):
+    """A loss object from a name of :data:`gan_edu.losses.LOSSES`, or ``loss`` itself if it has
+    ``d_loss`` and ``g_loss``; ``ValueError`` naming ``loss`` otherwise."""
+    if isinstance(loss, str):
+        return get_loss(loss)
+    if not (callable(getattr(loss, "d_loss", None)) and callable(getattr(loss, "g_loss", None))):
+        raise ValueError(f"loss must be a name of gan_edu.losses.LOSSES or an object with d_loss and g_loss, "
+                         f"got {loss!r}")
+    return loss
+
+
+def check_optional_callable(name: str, value, example: str):
+    """``value`` if it is callable or None; ``ValueError`` naming the argument, with an example."""
+    if value is not None and not callable(value):
+        raise ValueError(f"{name} must be callable or None (e.g. {example}), got {value!r}")
+    return value
+
+
+def check_prior(prior):
+    """``prior`` if it has ``sample(n, generator)``; ``ValueError`` otherwise."""
+    if not callable(getattr(prior, "sample", None)):
+        raise ValueError(f"prior must have sample(n, generator) (e.g. gan_edu.priors.Normal(latent_dim)), "
+                         f"got {prior!r}")
+    return prior
 
 
 def describe(obj) -> str | None:

@@ -20,10 +20,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..losses import GANLoss, get_loss
+from ..losses import GANLoss
 from ..priors import NoPrior
 from ..validation import integer, number
-from .base import Batch, Game, full_precision
+from .base import Batch, Game, check_loss_fn, check_network, full_precision
 
 __all__ = ["ImagePool", "CycleGAN"]
 
@@ -74,13 +74,13 @@ class CycleGAN(Game):
                  loss: str | GANLoss = "lsgan", cycle_weight: float = 10.0, identity_weight: float = 0.0,
                  pool_size: int = 50) -> None:
         super().__init__()
-        self.G_ab, self.G_ba, self.D_a, self.D_b = G_ab, G_ba, D_a, D_b
-        self.loss_fn = get_loss(loss) if isinstance(loss, str) else loss
+        self.G_ab, self.G_ba = check_network("G_ab", G_ab), check_network("G_ba", G_ba)
+        self.D_a, self.D_b = check_network("D_a", D_a), check_network("D_b", D_b)
+        self.loss_fn = check_loss_fn(loss)
         self.cycle_weight = number("cycle_weight", cycle_weight, minimum=0)
         self.identity_weight = number("identity_weight", identity_weight, minimum=0)
         self.pool_a, self.pool_b = ImagePool(pool_size), ImagePool(pool_size)
         self.prior = NoPrior()
-        self._generator: torch.Generator | None = None
 
     @staticmethod
     def domains(real) -> tuple[Tensor, Tensor]:

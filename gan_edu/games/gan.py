@@ -19,10 +19,11 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
-from ..losses import GANLoss, Penalty, get_loss
-from ..priors import Normal, as_inputs
+from ..losses import GANLoss, Penalty
+from ..priors import Normal
 from ..validation import integer, number
-from .base import Batch, Game, describe, full_precision
+from .base import (Batch, Game, check_loss_fn, check_network, check_optional_callable, check_prior, describe,
+                   full_precision)
 
 __all__ = ["GAN", "ConditionalGAN", "UnrolledGAN"]
 
@@ -40,14 +41,17 @@ class GAN(Game):
                  penalty: Penalty | None = None, constraint: Callable[[nn.Module], None] | None = None,
                  g_penalty: Callable[[nn.Module], Tensor] | None = None, prior=None) -> None:
         super().__init__()
-        self.G, self.D = G, D
-        self.loss_fn = get_loss(loss) if isinstance(loss, str) else loss
-        self.penalty, self.constraint, self.g_penalty = penalty, constraint, g_penalty
+        self.G, self.D = check_network("G", G), check_network("D", D)
+        self.loss_fn = check_loss_fn(loss)
+        self.penalty = check_optional_callable("penalty", penalty, "gan_edu.losses.R1Penalty(gamma=1.0)")
+        self.constraint = check_optional_callable("constraint", constraint, "gan_edu.losses.WeightClipping(0.01)")
+        self.g_penalty = check_optional_callable("g_penalty", g_penalty,
+                                                 "gan_edu.losses.OrthogonalRegularization(1e-4)")
         if prior is None:
             if not hasattr(G, "latent_dim"):
                 raise ValueError(f"prior: {type(G).__name__} has no latent_dim; pass prior=Normal(latent_dim)")
             prior = Normal(G.latent_dim)
-        self.prior = prior
+        self.prior = check_prior(prior)
         # A D that scores each sample on its own (no batch norm) gets real and fake in one pass.
         self.samplewise = getattr(D, "samplewise", False) is True
 

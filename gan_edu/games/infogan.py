@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import math
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..priors import WithCodes
 from ..validation import number
-from .base import Batch, full_precision
+from .base import Batch, check_network, full_precision
 from .gan import GAN
 
 __all__ = ["InfoGAN"]
@@ -43,11 +42,12 @@ class InfoGAN(GAN):
                  info_weight: float = 1.0, continuous_weight: float = 0.1, **kwargs) -> None:
         if not isinstance(prior, WithCodes):
             raise ValueError(f"prior must be a gan_edu.priors.WithCodes, got {prior!r}")
+        check_network("Q", Q)
         for name in ("features", "head"):
             if not callable(getattr(D, name, None)):
                 raise ValueError(f"D must have a {name}() method (Q shares D's body), {type(D).__name__} has none")
         super().__init__(G, D, prior=prior, **kwargs)
-        self.Q = Q
+        self.Q = check_network("Q", Q)
         self.info_weight = number("info_weight", info_weight, minimum=0)
         self.continuous_weight = number("continuous_weight", continuous_weight, minimum=0)
 
