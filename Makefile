@@ -4,6 +4,7 @@
 #   make test   unit tests, then the notebooks re-executed against their stored outputs (nbval)
 #   make notebook-test-kernels   nbval again on a second set of CPU kernels (what CI also runs)
 #   make browser-test   the built book checked in headless Chromium (run after `make book`)
+#   make cjk-font   regenerate the bundled CJK font subset after adding a CJK character to the book
 #   make clean  remove build outputs and caches (keeps .venv; `make distclean` removes it too)
 #
 # Both targets create .venv on first use and are no-ops to re-install afterwards.
@@ -21,7 +22,7 @@ TORCH_PIP_ARGS ?=
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: all venv test unit-test notebook-test notebook-test-kernels book browser-test notebooks clean distclean
+.PHONY: all venv test unit-test notebook-test notebook-test-kernels book browser-test cjk-font notebooks clean distclean
 
 all: test book browser-test
 
@@ -65,6 +66,14 @@ book: $(STAMP)
 # Screenshots and a JSON report go to test-artifacts/.
 browser-test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
+
+# The CJK characters of the book (book/*.md, notebooks/*.ipynb, _toc.yml, _config.yml) as a
+# subset of Noto Sans CJK SC in _static/fonts/ (committed: the build needs nothing). Run after
+# adding a CJK character, then commit the two woff2 files; tests/browser fails until then.
+# Uses the installed fonts-noto-cjk, or fetches the Debian package with apt-get download.
+cjk-font: $(STAMP)
+	$(BIN)/python scripts/cjk_font.py
+	$(BIN)/python scripts/cjk_font.py --check
 
 # Re-execute every notebook in place from a clean kernel: what to run after changing a
 # notebook or the library, before committing (nbval then compares against these outputs).

@@ -15,9 +15,10 @@ import torch.nn.functional as F
 __all__ = ["train"]
 
 
-def train(G, D, data, *, steps, k=1, batch_size=64, lr=2e-4, betas=(0.5, 0.999), seed=0):
-    """Train ``G`` against ``D`` on ``data`` (``data.sample(n, generator)``) for ``steps`` iterations."""
-    gen = torch.Generator().manual_seed(seed)  # every draw of z and x_real comes from here
+def train(G, D, data, *, steps, k=1, batch_size=64, lr=2e-4, betas=(0.5, 0.999),
+          seed=0):
+    """Train ``G`` against ``D`` on ``data`` (``data.sample(n, generator)``)."""
+    gen = torch.Generator().manual_seed(seed)  # every draw of z and x_real: from it
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=betas, fused=True)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=betas, fused=True)
     for _ in range(steps):
@@ -27,7 +28,8 @@ def train(G, D, data, *, steps, k=1, batch_size=64, lr=2e-4, betas=(0.5, 0.999),
             x_real = data.sample(batch_size, gen)
             with torch.no_grad():
                 x_fake = G(z)  # no graph into G: this step cannot move G
-            d_loss = F.softplus(-D(x_real)).mean() + F.softplus(D(x_fake)).mean()  # eq. (2)
+            # eq. (2), from logits: -log D = softplus(-l), -log(1 - D) = softplus(l)
+            d_loss = F.softplus(-D(x_real)).mean() + F.softplus(D(x_fake)).mean()
             opt_d.zero_grad()
             d_loss.backward()
             opt_d.step()

@@ -57,31 +57,46 @@ class History:
         """The last row as a dict."""
         return {"step": self.step[-1], **{k: v[-1] for k, v in self.columns.items()}}
 
-    def plot(self, title: str = "GAN training"):
+    def plot(self, title: str = "GAN training", references: dict[str, tuple[float, str]] | None = None):
         """Panels of what was recorded: losses, D outputs, gradient norms, then any other terms
-        (at most three panels per row, so that each stays legible in a book column)."""
+        (at most three panels per row, each 2.3 in wide, so that a figure fits a book column
+        at its natural size).
+
+        ``references`` maps a column to ``(value, label)``: a dashed line drawn in that
+        column's panel, e.g. ``{"d_loss": (math.log(4), "log 4: D = 1/2")}``, the value of
+        D's cross-entropy at the equilibrium. The panel of D's outputs always marks 1/2.
+        """
         import matplotlib.pyplot as plt
 
+        references = {} if references is None else dict(references)
+        for key, ref in references.items():
+            if key not in self.columns:
+                raise ValueError(f"references: no column {key!r} in this history (columns: {sorted(self.columns)})")
+            if not (isinstance(ref, tuple) and len(ref) == 2 and isinstance(ref[1], str)):
+                raise ValueError(f"references[{key!r}] must be (value, label), got {ref!r}")
         names = list(self.columns)
         losses = [n for n in names if n.endswith("_loss")]
         outputs = [n for n in ("d_real", "d_fake") if n in self.columns]
         norms = [n for n in names if n.startswith("grad_norm_")]
         other = [n for n in names if n not in losses + outputs + norms and not n.startswith("logit_")]
-        panels = [("Losses", "loss", losses), ("Discriminator outputs", "mean D(x)", outputs),
+        panels = [("Losses", "loss (nats)", losses), ("Discriminator outputs", "mean D(x)", outputs),
                   ("Gradient norms", "global L2 norm", norms), ("Other terms", "value", other)]
         panels = [p for p in panels if p[2]]
         cols = min(3, len(panels))
         rows = math.ceil(len(panels) / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), constrained_layout=True,
+        fig, axes = plt.subplots(rows, cols, figsize=(2.3 * cols, 2.6 * rows), constrained_layout=True,
                                  squeeze=False)
         labels = {"d_real": "D(x_real)", "d_fake": "D(G(z))"}
         for ax, (name, ylabel, series) in zip(axes.flat, panels):
             for key in series:
-                ax.plot(self.step, self.columns[key], label=labels.get(key, key))
+                line, = ax.plot(self.step, self.columns[key], label=labels.get(key, key))
+                if key in references:
+                    value, label = references[key]
+                    ax.axhline(value, color=line.get_color(), lw=1, ls="--", label=label)
             ax.set(title=name, xlabel="iteration", ylabel=ylabel)
-            ax.legend(fontsize=8)
             if name == "Discriminator outputs":
-                ax.axhline(0.5, color="grey", lw=0.8, ls="--")  # the equilibrium value, eq. (15)
+                ax.axhline(0.5, color="grey", lw=0.8, ls="--", label="1/2")  # the equilibrium value, eq. (15)
+            ax.legend()
             if name == "Gradient norms":
                 ax.set_yscale("log")
         for ax in list(axes.flat)[len(panels):]:

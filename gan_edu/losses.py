@@ -43,40 +43,30 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 def d_cross_entropy(logits_real: Tensor, logits_fake: Tensor) -> Tensor:
-    r"""Discriminator cross-entropy, source eqs. (1)-(3), averaged over the batch.
+    """Source eq. (2) over the batch: -mean log D(x_real) - mean log(1 - D(x_fake)).
 
-    .. math::
-        \mathcal L_D = -\frac1m\sum_i \log D(x_r^{(i)}) - \frac1m\sum_i \log\bigl(1 - D(x_f^{(i)})\bigr),
-        \quad D = \sigma(\text{logit}).
-
-    This is eq. (2) with means instead of sums (Book: eq-d-cross-entropy), the
-    cross-entropy of eq. (1) with labels 1 for real and 0 for fake
-    (Book: eq-d-ce). D *minimises* it, which is the same as *ascending*
-    :math:`\mathbb E_{p_r}\log D + \mathbb E_{p_g}\log(1-D)` of eq. (3)
-    (Book: eq-d-objective).
+    The cross-entropy of eq. (1) with labels 1 (real) and 0 (fake), from D's logits l:
+    -log sigmoid(l) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l), finite for
+    every l. D minimises it, which is ascending eq. (3). Book: eq-d-cross-entropy.
     """
     return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()
 
 
 def g_nonsaturating(logits_fake: Tensor) -> Tensor:
-    r"""Non-saturating generator loss, source eq. (4) (Book: eq-g-nonsaturating).
+    """Source eq. (4): -mean log D(G(z)) = mean softplus(-l). Book: eq-g-nonsaturating.
 
-    .. math:: \mathcal L_G = -\frac1m\sum_i \log D(G(z^{(i)})) = \frac1m\sum_i \mathrm{softplus}(-l_i).
-
-    G minimises it. Its gradient w.r.t. the logit is :math:`-(1-\sigma(l))`,
-    which tends to -1 (not 0) when D confidently rejects the fakes.
+    G minimises it. Its gradient with respect to a logit is -(1 - sigmoid(l)), which
+    tends to -1, not 0, when D confidently rejects the fakes.
     """
     return F.softplus(-logits_fake).mean()
 
 
 def g_minimax(logits_fake: Tensor) -> Tensor:
-    r"""Minimax (saturating) generator loss, source eq. (5) (Book: eq-g-minimax).
+    """Source eq. (5): mean log(1 - D(G(z))) = -mean softplus(l). Book: eq-g-minimax.
 
-    .. math:: \mathcal L_G = \frac1m\sum_i \log\bigl(1 - D(G(z^{(i)}))\bigr) = -\frac1m\sum_i \mathrm{softplus}(l_i).
-
-    G minimises it. Its gradient w.r.t. the logit is :math:`-\sigma(l)`, which
-    vanishes when D confidently rejects the fakes (:math:`l \to -\infty`): the
-    saturation that eq. (4) avoids. Eq. (5) is *not* a rewriting of (4).
+    G minimises it. Its gradient with respect to a logit is -sigmoid(l), which vanishes
+    when D confidently rejects the fakes (l -> -inf): the saturation that eq. (4)
+    avoids. Eq. (5) is *not* a rewriting of (4).
     """
     return -F.softplus(logits_fake).mean()
 

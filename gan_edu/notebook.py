@@ -18,6 +18,8 @@ def glue(name: str, value, display: bool = False) -> None:
         raise ValueError(f"name must be a non-empty str, got {name!r}")
     if not isinstance(display, bool):
         raise ValueError(f"display must be a bool, got {display!r}")
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a NumPy or torch scalar: its repr would be np.float64(...), not a number
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # a reader's environment without the book's tools

@@ -54,3 +54,25 @@ def test_without_categories_the_generator_is_the_plain_mlp():
     z = torch.randn(5, 4)
     torch.testing.assert_close(G(z), G.net(z), rtol=0, atol=0)
     assert G.net[0].in_features == 4
+
+
+def test_the_teaching_mlp_of_the_gan_network_page_is_the_library_s_generator_and_discriminator():
+    """The plain-PyTorch players shown in book/gan-network.md compute what the library's do."""
+    import re
+    from pathlib import Path
+
+    from gan_edu.models.mlp import Discriminator, Generator
+
+    page = (Path(__file__).resolve().parents[1] / "book" / "gan-network.md").read_text()
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", page, flags=re.S) if "def mlp(" in b]
+    assert len(blocks) == 1, "the page shows the teaching mlp() once"
+    namespace = {"latent_dim": 3, "data_dim": 2}
+    exec(blocks[0], namespace)
+    G_page, D_page = namespace["G"], namespace["D"]
+    torch.manual_seed(0)
+    G_lib, D_lib = Generator(3, 2), Discriminator(2)
+    G_lib.net.load_state_dict(G_page.state_dict())  # same layers, same names: strict loading
+    D_lib.net.load_state_dict(D_page.state_dict())
+    z, x = torch.randn(16, 3), torch.randn(16, 2)
+    assert torch.equal(G_lib(z), G_page(z))
+    assert torch.equal(D_lib(x), D_page(x)[:, 0])

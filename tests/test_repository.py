@@ -270,7 +270,7 @@ def test_every_notebook_figure_has_a_caption_alt_text_and_a_name(notebook: Path)
         assert re.fullmatch(r"fig-[a-z0-9-]+", meta["figure"].get("name", "")), notebook.name
 
 
-CHAPTERS = [p for p in PAGES if p.stem not in {"intro", "benchmarks", "errata", "references"}]
+CHAPTERS = [p for p in PAGES if p.stem not in {"intro", "library", "benchmarks", "errata", "references"}]
 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=_ids(CHAPTERS))
@@ -303,3 +303,43 @@ def test_outputs_of_training_runs_are_marked_variable_and_their_claims_asserted(
     if "fit(" in "".join(_source(cell) for cell in cells) or "train_with_snapshots" in "".join(
             _source(cell) for cell in cells):
         assert tagged, f"{notebook.name} trains a model but marks no output as variable"
+
+
+def _listing(page: Path, target: str, options: dict[str, str]) -> list[str]:
+    """The lines a ``literalinclude`` with ``:pyobject:`` (and start-at, end-before, dedent) shows."""
+    import ast
+
+    path = (page.parent / target).resolve()
+    source = path.read_text()
+    node = ast.parse(source)
+    for name in options["pyobject"].split("."):
+        node = next(n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
+    lines = source.splitlines()[node.lineno - 1 - len(node.decorator_list):node.end_lineno]
+    if "start-at" in options:
+        lines = lines[next(i for i, line in enumerate(lines) if options["start-at"] in line):]
+    if "end-before" in options:
+        lines = lines[:next(i for i, line in enumerate(lines) if options["end-before"] in line)]
+    dedent = int(options.get("dedent", 0))
+    return [line[dedent:] for line in lines]
+
+
+def test_code_listings_on_chapter_pages_are_short_and_fit_a_column():
+    """Teaching code on the pages: at most 15 lines (25 for the whole algorithm), 88 columns."""
+    import re
+
+    checked = 0
+    for page in sorted((ROOT / "book").glob("*.md")):
+        text = page.read_text()
+        for match in re.finditer(r"```\{literalinclude\} (\S+)\n((?::[^\n]*\n)*)", text):
+            options = dict(re.findall(r":([\w-]+): ?(.*)", match.group(2)))
+            assert "pyobject" in options, f"{page.name}: literalinclude {match.group(1)} without :pyobject:"
+            assert "lines" not in options, f"{page.name}: line numbers drift; use start-at / end-before"
+            lines = _listing(page, match.group(1), options)
+            limit = 25 if options["pyobject"] == "train" else 15
+            where = f"{page.name}: {options['pyobject']}"
+            assert len(lines) <= limit, f"{where} shows {len(lines)} lines (at most {limit})"
+            width = max(len(line) for line in lines)
+            assert width <= 88, f"{where} has a line of {width} characters (at most 88)"
+            assert ".. math::" not in "\n".join(lines), f"{where} shows raw reST math"
+            checked += 1
+    assert checked >= 8

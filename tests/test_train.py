@@ -13,6 +13,7 @@ from gan_edu.distributions import toy
 from gan_edu.games import GAN
 from gan_edu.losses import R1Penalty, WeightClipping
 from gan_edu.models import Discriminator, Generator
+from gan_edu.plotting import MAX_WIDTH
 from gan_edu.train import CollapseError, DivergenceError, TrainConfig, Trainer
 
 CFG = TrainConfig(steps=30, batch_size=32, k=2, lr_d=1e-3, lr_g=1e-3, device="cpu",
@@ -82,6 +83,14 @@ def test_fit_runs_k_d_steps_per_g_step_and_records_history():
     assert all(v > 0 for v in history.grad_norm_d + history.grad_norm_g)
     fig = history.plot()
     assert [ax.get_xlabel() for ax in fig.axes] == ["iteration"] * 3
+    assert fig.get_size_inches()[0] <= MAX_WIDTH  # fits the book's column at its natural size
+    fig = history.plot(references={"d_loss": (math.log(4), "log 4")})
+    lines = [line for line in fig.axes[0].get_lines() if line.get_label() == "log 4"]
+    assert len(lines) == 1 and lines[0].get_ydata()[0] == math.log(4)
+    with pytest.raises(ValueError, match="references: no column 'bogus'"):
+        history.plot(references={"bogus": (1.0, "x")})
+    with pytest.raises(ValueError, match=r"references\['d_loss'\] must be \(value, label\)"):
+        history.plot(references={"d_loss": 1.0})
 
 
 def test_step_d_alone_trains_d_and_leaves_g_unchanged():

@@ -81,21 +81,25 @@ class GAN(Game):
         raise ValueError(f"player must be 'D' or 'G', got {player!r}")
 
     def d_loss(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
-        # (1) D: maximise E log D(x_real) + E log(1 - D(G(z)))   [source eq. (3)],
-        #     i.e. minimise loss_fn.d_loss (the cross-entropy of eq. (2) for "ns" / "minimax").
+        # (1) D: ascend E log D(x_real) + E log(1 - D(G(z))), eq. (3): minimise eq. (2)
         inputs = batch.prior()
         x_real, cond_real = self.real_batch(batch.real())
-        # A lazy penalty (``every`` > 1) is added in every ``every``-th iteration only.
-        penalise = self.penalty is not None and batch.step % getattr(self.penalty, "every", 1) == 0
+        penalise = self.penalises(batch.step)
         if penalise and self.penalty.needs_real_grad:
             x_real.requires_grad_(True)
-        with torch.no_grad():  # D's step must not move G: no graph through G is built
+        with torch.no_grad():  # D's step must not move G: no graph through G
             x_fake = self.G(*inputs)
-        logits_real, logits_fake = self.score(x_real, cond_real, x_fake, self.fake_condition(inputs))
-        loss = self.loss_fn.d_loss(full_precision(logits_real), full_precision(logits_fake))
+        logits = self.score(x_real, cond_real, x_fake, self.fake_condition(inputs))
+        logits_real, logits_fake = (full_precision(logit) for logit in logits)
+        loss = self.loss_fn.d_loss(logits_real, logits_fake)
         if penalise:
-            loss = loss + self.penalty(self.D, x_real, x_fake, full_precision(logits_real))
+            loss = loss + self.penalty(self.D, x_real, x_fake, logits_real)
         return loss, self.d_stats(logits_real.detach(), logits_fake.detach())
+
+    def penalises(self, step: int) -> bool:
+        """Whether D's loss gets the penalty in iteration ``step``: always, or for a lazy
+        penalty (one with ``every`` > 1, e.g. lazy R1) in every ``every``-th iteration only."""
+        return self.penalty is not None and step % getattr(self.penalty, "every", 1) == 0
 
     @staticmethod
     def d_stats(logits_real: Tensor, logits_fake: Tensor) -> dict[str, Tensor]:
@@ -104,7 +108,7 @@ class GAN(Game):
                 "logit_real": logits_real, "logit_fake": logits_fake}
 
     def g_loss(self, batch: Batch) -> tuple[Tensor, dict[str, Tensor]]:
-        # (2) G: minimise the generator loss on fresh z   [eq. (4) "ns" / eq. (5) "minimax"]
+        # (2) G: minimise its loss on fresh z   [eq. (4) "ns", eq. (5) "minimax"]
         inputs = batch.prior()
         logits_fake = self.D(self.G(*inputs), *self.fake_condition(inputs))
         loss = self.loss_fn.g_loss(full_precision(logits_fake))

@@ -77,14 +77,19 @@ def frechet_distance(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: 
         if sigma.shape != (d, d):
             raise ValueError(f"{name} must have shape ({d}, {d}) to match mu1, got {sigma.shape}")
     sigma1, sigma2 = _covariance(sigma1, "sigma1"), _covariance(sigma2, "sigma2")
+    return _frechet(mu1, sigma1, mu2, sigma2)
+
+
+def _frechet(mu1, sigma1, mu2, sigma2) -> float:
+    """:func:`frechet_distance` of checked float64 arrays (the computation alone)."""
     eigval, eigvec = np.linalg.eigh(sigma1)
-    sqrt_sigma1 = (eigvec * np.sqrt(np.clip(eigval, 0.0, None))) @ eigvec.T  # (d, d), symmetric
-    m = sqrt_sigma1 @ sigma2 @ sqrt_sigma1  # (d, d), symmetric PSD up to round-off
-    lam = np.linalg.eigvalsh((m + m.T) / 2)
-    tr_sqrt = np.sqrt(np.clip(lam, 0.0, None)).sum()
+    sqrt_sigma1 = (eigvec * np.sqrt(np.clip(eigval, 0.0, None))) @ eigvec.T  # (d, d)
+    m = sqrt_sigma1 @ sigma2 @ sqrt_sigma1  # symmetric PSD up to round-off
+    lam = np.linalg.eigvalsh((m + m.T) / 2)  # the eigenvalues of sigma1 @ sigma2
+    tr_sqrt = np.sqrt(np.clip(lam, 0.0, None)).sum()  # Tr (sigma1 sigma2)^(1/2)
     diff = mu1 - mu2
     d2 = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * tr_sqrt
-    return float(max(d2, 0.0))
+    return float(max(d2, 0.0))  # a round-off below 0 is 0
 
 
 def gaussian_statistics(features: ArrayLike) -> tuple[np.ndarray, np.ndarray]:

@@ -105,22 +105,20 @@ class DCGANGenerator(nn.Module):
         self.config = c = _config(config)
         self.latent_dim = c.latent_dim
         width = c.ngf * 2 ** (c.n_layers - 1)  # ngf * 2^(L-1): 512 for R = 64
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(c.latent_dim, width, 4, 1, 0, bias=False),  # (B, latent_dim, 1, 1) -> (B, width, 4, 4)
-            nn.BatchNorm2d(width),  # (B, width, 4, 4)
-            nn.ReLU(True),  # (B, width, 4, 4)
+        layers: list[nn.Module] = [  # z (B, latent_dim, 1, 1) -> (B, width, 4, 4)
+            nn.ConvTranspose2d(c.latent_dim, width, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(True),
         ]
-        for _ in range(c.n_layers - 1):
+        for _ in range(c.n_layers - 1):  # (B, C, H, W) -> (B, C/2, 2H, 2W)
             layers += [
-                nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False),  # (B, C, H, W) -> (B, C/2, 2H, 2W)
-                nn.BatchNorm2d(width // 2),  # (B, C/2, 2H, 2W)
-                nn.ReLU(True),  # (B, C/2, 2H, 2W)
+                nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(width // 2),
+                nn.ReLU(True),
             ]
             width //= 2
-        layers += [
-            nn.ConvTranspose2d(width, c.channels, 4, 2, 1, bias=False),  # (B, ngf, R/2, R/2) -> (B, channels, R, R)
-            nn.Tanh(),  # (B, channels, R, R); no batch norm on G's output
-        ]
+        layers += [  # (B, ngf, R/2, R/2) -> (B, channels, R, R): no batch norm on output
+            nn.ConvTranspose2d(width, c.channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.main = nn.Sequential(*layers)
         # The first layer sees a 1x1 input, for which channels_last (NHWC) and the standard
         # layout are the same memory: gan_edu.train.Trainer leaves this weight in the standard
@@ -146,18 +144,19 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         self.config = c = _config(config)
         width = c.ndf
-        layers: list[nn.Module] = [
-            nn.Conv2d(c.channels, width, 4, 2, 1, bias=False),  # (B, channels, R, R) -> (B, ndf, R/2, R/2)
-            nn.LeakyReLU(0.2, inplace=True),  # (B, ndf, R/2, R/2); no batch norm on D's input
+        layers: list[nn.Module] = [  # (B, channels, R, R) -> (B, ndf, R/2, R/2)
+            nn.Conv2d(c.channels, width, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),  # no batch norm on D's input
         ]
-        for _ in range(c.n_layers - 1):
+        for _ in range(c.n_layers - 1):  # (B, C, H, W) -> (B, 2C, H/2, W/2)
             layers += [
-                nn.Conv2d(width, width * 2, 4, 2, 1, bias=False),  # (B, C, H, W) -> (B, 2C, H/2, W/2)
-                nn.BatchNorm2d(width * 2),  # (B, 2C, H/2, W/2)
-                nn.LeakyReLU(0.2, inplace=True),  # (B, 2C, H/2, W/2)
+                nn.Conv2d(width, width * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(width * 2),
+                nn.LeakyReLU(0.2, inplace=True),
             ]
             width *= 2
-        layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=False))  # (B, ndf * 2^(L-1), 4, 4) -> (B, 1, 1, 1)
+        # (B, ndf * 2^(L-1), 4, 4) -> (B, 1, 1, 1): one logit per image, no sigmoid
+        layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=False))
         self.main = nn.Sequential(*layers)
         init_dcgan_weights(self)
 

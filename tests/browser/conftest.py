@@ -114,6 +114,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         f"({summary['anchors']} with an anchor), images checked: {summary['images']}, "
         f"math elements typeset: {summary['math']}, console errors: {summary['console_errors']}, "
         f"wall time: {summary['wall_seconds']} s")
+    if "layout" in REPORT:
+        layout = REPORT["layout"]
+        figures = REPORT.get("chapter_figures", {})
+        terminalreporter.write_line(
+            f"layout: {layout['blocks']} code/output blocks measured, {len(layout['too_wide'])} too wide or "
+            f"unwrapped, {layout['code_scrolling']} code blocks scrolling inside their box; "
+            f"bitmaps checked for upscaling: {REPORT.get('upscale_checked', 0)} "
+            f"(+{REPORT.get('vector_images', 0)} SVG); CJK runs checked: {REPORT.get('cjk_runs', 0)}; "
+            f"figures per chapter page: {figures}")
+        for what in layout["too_wide"][:20]:
+            terminalreporter.write_line(f"  too wide: {what}")
     for message in REPORT["console_errors"]:
         terminalreporter.write_line(f"  console error: {message}")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
