@@ -43,7 +43,10 @@ def glued(nb) -> dict[str, str]:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name is not None:  # glue(..., display=False) stores "application/papermill.record/text/plain"
-                text = [v for k, v in output.get("data", {}).items() if k.endswith("text/plain")]
+                data = output.get("data", {})
+                if any(k.endswith(("image/png", "image/svg+xml")) for k in data):
+                    continue  # a glued figure, not a number
+                text = [v for k, v in data.items() if k.endswith("text/plain")]
                 values[name] = _short(text[0]) if text else ""
     return values
 

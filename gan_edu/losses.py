@@ -23,7 +23,7 @@ are new objects; the trainer does not change.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -34,7 +34,7 @@ from .validation import choice, integer, number
 __all__ = [
     "GANLoss", "Penalty", "d_cross_entropy", "g_nonsaturating", "g_minimax",
     "NonSaturatingLoss", "MinimaxLoss", "WassersteinLoss", "HingeLoss", "LeastSquaresLoss",
-    "GradientPenalty", "R1Penalty", "WeightClipping", "OrthogonalRegularization", "LOSSES", "get_loss",
+    "GradientPenalty", "gradient_penalty", "R1Penalty", "WeightClipping", "OrthogonalRegularization", "LOSSES", "get_loss",
 ]
 
 
@@ -194,13 +194,40 @@ def _grad_sq_norm(outputs: Tensor, inputs: Tensor) -> Tensor:
     return grad.pow(2).flatten(1).sum(1)  # (n,)
 
 
-class GradientPenalty:
-    r"""WGAN-GP two-sided penalty (Gulrajani et al. 2017, eq. (3)).
+def gradient_penalty(critic: Callable[[Tensor], Tensor], x_real: Tensor, x_fake: Tensor,
+                     weight: float = 10.0, generator: torch.Generator | None = None) -> Tensor:
+    r"""The WGAN-GP penalty (Gulrajani et al. 2017, eq. (3)) as a scalar tensor.
 
     .. math:: \lambda\,\mathbb E_{\hat x}\bigl[(\lVert\nabla_{\hat x} f(\hat x)\rVert_2 - 1)^2\bigr],
-        \quad \hat x = \epsilon x_r + (1-\epsilon) x_f,\ \epsilon\sim U[0,1].
+        \quad \hat x = \epsilon x_r + (1-\epsilon) x_f,\ \epsilon\sim U[0,1],
 
-    ``generator`` makes the interpolation weights reproducible.
+    one :math:`\epsilon` per sample (drawn from ``generator`` on the CPU, then moved), the
+    norm taken over all non-batch dimensions. ``critic`` maps ``(n, ...)`` to ``(n,)`` (or
+    ``(n, 1)``); ``x_real`` and ``x_fake`` must have the same shape, ``(n, ...)`` with n >= 1.
+    Differentiable in the critic's parameters (``create_graph``), not in ``x_real`` or ``x_fake``.
+    """
+    weight = number("weight", weight, minimum=0)
+    for name, x in (("x_real", x_real), ("x_fake", x_fake)):
+        if not isinstance(x, Tensor) or x.dim() < 1 or len(x) == 0 or not x.is_floating_point():
+            raise ValueError(f"{name} must be a floating-point tensor of shape (n, ...) with n >= 1, "
+                             f"got {type(x).__name__} {tuple(getattr(x, 'shape', ()))}")
+    if x_real.shape != x_fake.shape:
+        raise ValueError(f"x_real and x_fake must have the same shape, got {tuple(x_real.shape)} "
+                         f"and {tuple(x_fake.shape)}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
+    shape = (x_real.shape[0],) + (1,) * (x_real.dim() - 1)
+    eps = torch.rand(shape, generator=generator, dtype=x_real.dtype).to(x_real.device)
+    x_hat = (eps * x_real.detach() + (1 - eps) * x_fake.detach()).requires_grad_(True)
+    grad_norm = _grad_sq_norm(critic(x_hat), x_hat).add(1e-12).sqrt()  # (n,)
+    return weight * (grad_norm - 1).pow(2).mean()
+
+
+class GradientPenalty:
+    r"""WGAN-GP two-sided penalty (Gulrajani et al. 2017, eq. (3)): :func:`gradient_penalty`
+    as an object the games take (``GAN(G, D, loss="wgan", penalty=GradientPenalty(10))``).
+
+    ``generator`` makes the interpolation weights reproducible (the trainer hands over its own).
     """
 
     needs_real_grad = False
@@ -210,12 +237,7 @@ class GradientPenalty:
         self.generator = generator
 
     def __call__(self, D: nn.Module, x_real: Tensor, x_fake: Tensor, logits_real: Tensor) -> Tensor:
-        shape = (x_real.shape[0],) + (1,) * (x_real.dim() - 1)
-        # Drawn on the CPU generator (the trainer's, when it hands it over), then moved.
-        eps = torch.rand(shape, generator=self.generator, dtype=x_real.dtype).to(x_real.device)
-        x_hat = (eps * x_real.detach() + (1 - eps) * x_fake.detach()).requires_grad_(True)
-        grad_norm = _grad_sq_norm(D(x_hat), x_hat).add(1e-12).sqrt()
-        return self.weight * (grad_norm - 1).pow(2).mean()
+        return gradient_penalty(D, x_real, x_fake, self.weight, self.generator)
 
 
 class R1Penalty:

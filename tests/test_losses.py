@@ -116,3 +116,48 @@ def test_weight_clipping_bounds_every_parameter():
     torch.nn.init.normal_(D.weight, std=10.0)
     WeightClipping(0.25)(D)  # 0.25: exact in float32
     assert max(p.abs().max().item() for p in D.parameters()) == 0.25
+
+
+def test_gradient_penalty_function_against_a_hand_computation():
+    """f(x) = 0.5 ||x||^2 has gradient x_hat at x_hat = eps x_r + (1 - eps) x_f: the penalty is
+    weight * mean((||x_hat|| - 1)^2), with the same eps drawn from the same generator."""
+    from gan_edu.losses import GradientPenalty, gradient_penalty
+
+    gen = torch.Generator().manual_seed(0)
+    x_real, x_fake = torch.randn(6, 3, 2, 2, generator=gen, dtype=torch.float64), torch.randn(6, 3, 2, 2, generator=gen,
+                                                                                               dtype=torch.float64)
+    critic = lambda x: 0.5 * x.pow(2).flatten(1).sum(1)  # noqa: E731
+    got = gradient_penalty(critic, x_real, x_fake, weight=7.0, generator=torch.Generator().manual_seed(3))
+    eps = torch.rand(6, 1, 1, 1, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    x_hat = eps * x_real + (1 - eps) * x_fake
+    expected = 7.0 * ((x_hat.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    assert torch.allclose(got, expected, rtol=1e-12, atol=1e-12)
+    # The object form is the same function.
+    as_object = GradientPenalty(7.0, torch.Generator().manual_seed(3))(critic, x_real, x_fake, None)
+    assert torch.equal(as_object, got)
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact_and_differentiable_in_its_weights():
+    from gan_edu.losses import gradient_penalty
+
+    critic = torch.nn.Linear(4, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[3.0, 0.0, 4.0, 0.0]]))  # ||w|| = 5 everywhere
+    penalty = gradient_penalty(critic, torch.randn(8, 4), torch.randn(8, 4), weight=10.0)
+    assert abs(penalty.item() - 10.0 * (5.0 - 1.0) ** 2) < 1e-4
+    (grad,) = torch.autograd.grad(penalty, critic.weight)
+    # d/dw 10 (||w|| - 1)^2 = 20 (||w|| - 1) w / ||w||
+    assert torch.allclose(grad, 20.0 * 4.0 * critic.weight.detach() / 5.0, rtol=1e-4)
+
+
+@pytest.mark.parametrize("x_real, x_fake, weight, match", [
+    (torch.zeros(4, 2), torch.zeros(3, 2), 10.0, r"same shape, got \(4, 2\) and \(3, 2\)"),
+    (torch.zeros(0, 2), torch.zeros(0, 2), 10.0, "x_real must be a floating-point tensor"),
+    (torch.zeros(4, 2, dtype=torch.long), torch.zeros(4, 2), 10.0, "x_real must be a floating-point tensor"),
+    (torch.zeros(4, 2), torch.zeros(4, 2), -1.0, "weight"),
+])
+def test_gradient_penalty_refuses_bad_input(x_real, x_fake, weight, match):
+    from gan_edu.losses import gradient_penalty
+
+    with pytest.raises(ValueError, match=match):
+        gradient_penalty(torch.nn.Linear(2, 1), x_real, x_fake, weight=weight)
