@@ -14,7 +14,8 @@ book can compare the two. All logarithms are natural (nats): the base only
 rescales, see :func:`binary_objective_derivative`.
 
 One module per idea: :mod:`.pointwise` (eqs. 7-9), :mod:`.divergences` (eqs. 6, 10-15),
-:mod:`.quadrature` (the integration rule), :mod:`.monte_carlo` (sampled estimates).
+:mod:`.quadrature` (the integration rule), :mod:`.monte_carlo` (sampled estimates),
+:mod:`.wasserstein` (the exact W1 on the line, for WGAN).
 """
 
 from .divergences import (discriminator_gap, js_divergence, js_divergence_expanded, js_from_value, kl_divergence,
@@ -22,6 +23,7 @@ from .divergences import (discriminator_gap, js_divergence, js_divergence_expand
 from .monte_carlo import js_divergence_mc, kl_divergence_mc, value_mc
 from .pointwise import binary_argmax, binary_objective, binary_objective_derivative
 from .quadrature import LOG2, integration_rule
+from .wasserstein import cdf_1d, wasserstein_1d
 
 __all__ = [
     "LOG2",
@@ -42,4 +44,6 @@ __all__ = [
     "kl_divergence_mc",
     "js_divergence_mc",
     "value_mc",
+    "wasserstein_1d",
+    "cdf_1d",
 ]
