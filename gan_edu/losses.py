@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .validation import choice, integer, number
+from .validation import choice, integer, number, random_generator
 
 __all__ = [
     "GANLoss", "Penalty", "d_cross_entropy", "g_nonsaturating", "g_minimax",
@@ -214,8 +214,7 @@ def gradient_penalty(critic: Callable[[Tensor], Tensor], x_real: Tensor, x_fake:
     if x_real.shape != x_fake.shape:
         raise ValueError(f"x_real and x_fake must have the same shape, got {tuple(x_real.shape)} "
                          f"and {tuple(x_fake.shape)}")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
+    random_generator("generator", generator)
     shape = (x_real.shape[0],) + (1,) * (x_real.dim() - 1)
     eps = torch.rand(shape, generator=generator, dtype=x_real.dtype).to(x_real.device)
     x_hat = (eps * x_real.detach() + (1 - eps) * x_fake.detach()).requires_grad_(True)

@@ -23,7 +23,7 @@ from typing import Protocol
 import torch
 from torch import Tensor
 
-from .validation import integer
+from .validation import integer, random_generator
 
 __all__ = ["Prior", "Normal", "WithLabels", "WithCodes", "NoPrior", "as_inputs"]
 
@@ -42,8 +42,7 @@ def as_inputs(draw: Tensor | tuple[Tensor, ...]) -> tuple[Tensor, ...]:
 def _draw_args(n, generator) -> int:
     """``n`` checked (an integer >= 0) and ``generator`` checked (a CPU ``torch.Generator`` or None)."""
     n = integer("n", n, minimum=0)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
+    random_generator("generator", generator)
     return n
 
 

@@ -19,7 +19,7 @@ import math
 import numbers
 from typing import Any, Iterable, TypeVar
 
-__all__ = ["integer", "number", "choice"]
+__all__ = ["integer", "number", "choice", "random_generator"]
 
 T = TypeVar("T")
 
@@ -95,3 +95,13 @@ def choice(name: str, value: Any, options: Iterable[T]) -> T:
             except (TypeError, ValueError):  # an array, say: == is not one truth value
                 continue
     raise ValueError(f"{name} must be one of {options}, got {value!r}")
+
+
+def random_generator(name: str, value: Any):
+    """``value`` if it is a ``torch.Generator`` or None (draw from torch's global generator);
+    ``ValueError("NAME must be a torch.Generator or None, got VALUE")`` otherwise."""
+    import torch  # here, so that the checks above stay importable without torch
+
+    if value is not None and not isinstance(value, torch.Generator):
+        raise ValueError(f"{name} must be a torch.Generator or None, got {value!r}")
+    return value

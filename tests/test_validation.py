@@ -136,3 +136,14 @@ def test_numpy_integers_are_accepted_where_integers_are():
     assert R1Penalty(every=np.int64(4)).every == 4
     assert Digits(size=np.int64(16), split="test").images.shape[-1] == 16
     assert ImageDataset(torch.zeros(3, 1, 2, 2)).sample(np.int64(5)).shape == (5, 1, 2, 2)
+
+
+def test_random_generator_accepts_a_generator_or_none_and_names_anything_else():
+    import torch
+
+    from gan_edu.validation import random_generator
+
+    gen = torch.Generator()
+    assert random_generator("generator", gen) is gen and random_generator("generator", None) is None
+    with pytest.raises(ValueError, match=r"noise must be a torch.Generator or None, got 42"):
+        random_generator("noise", 42)

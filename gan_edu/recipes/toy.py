@@ -36,7 +36,7 @@ from ..losses import R1Penalty
 from ..models import Discriminator, Generator
 from ..models.mlp import ACTIVATIONS, NORMS
 from ..train import History, TrainConfig, Trainer
-from ..validation import choice, integer, number
+from ..validation import choice, integer, number, random_generator
 
 __all__ = ["ToyRecipe", "TOY_RECIPES", "ToyResult", "Scaled", "train_toy", "build_toy_trainer", "rejection_sample"]
 
@@ -143,8 +143,7 @@ def rejection_sample(trainer: Trainer, n: int, *, generator: torch.Generator | N
     if not isinstance(trainer, Trainer):
         raise ValueError(f"trainer must be a gan_edu.train.Trainer, got {type(trainer).__name__}")
     n, calibration = integer("n", n, minimum=0), integer("calibration", calibration)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
+    random_generator("generator", generator)
     gen = generator if generator is not None else torch.Generator().manual_seed(trainer.config.seed + 1)
     G, D, prior = trainer.G, trainer.D, trainer.game.prior
     was_training = G.training, D.training

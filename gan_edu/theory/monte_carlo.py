@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
-from ..validation import integer
+from ..validation import integer, random_generator
 from .divergences import _check_d, _log_d
 from .quadrature import LOG2, Discriminator, Distribution, _check_pair
 
@@ -17,8 +16,7 @@ __all__ = ["kl_divergence_mc", "js_divergence_mc", "value_mc"]
 
 def _mc_samples(dist: Distribution, n: int, generator) -> np.ndarray:
     n = integer("n", n, minimum=2)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise ValueError(f"generator must be a torch.Generator or None, got {generator!r}")
+    random_generator("generator", generator)
     return dist.sample(n, generator).double().numpy()
 
 
