@@ -66,7 +66,7 @@ def train_critic(seed: int, **mechanism) -> tuple[float, float, float, float]:
     grid = torch.linspace(-4, 5, 1801)[:, None].requires_grad_(True)
     (slope,) = torch.autograd.grad(f(grid).sum(), grid)
     weights = torch.cat([m.weight.detach().flatten() for m in f.modules() if isinstance(m, torch.nn.Linear)])
-    at_bounds = (weights.abs() >= 0.95 * 0.01).double().mean().item()
+    at_bounds = ((weights.abs() >= 0.95 * 0.01) & (weights.abs() <= 0.01 + 1e-9)).double().mean().item()
     eps = torch.rand(10_000, 1, generator=gen)
     x_hat = (eps * x_real[:10_000] + (1 - eps) * x_fake[:10_000]).requires_grad_(True)
     (grad,) = torch.autograd.grad(f(x_hat).sum(), x_hat)

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from gan_edu.distributions import GaussianMixture
-from gan_edu.recipes import TOY_RECIPES, ToyRecipe, build_toy_trainer, train_toy
+from gan_edu.models.dcgan import DCGANConfig
+from gan_edu.recipes import PLAIN, TOY_RECIPES, DCGANRecipe, ToyRecipe, as_variant, build_toy_trainer, train_toy
 
 
 def test_train_toy_returns_samples_data_and_history():
@@ -52,3 +53,69 @@ def test_recipes_are_frozen_and_validated():
     penalty = build_toy_trainer("ring8", steps=1, device="cpu", recipe=lazy).game.penalty
     assert (penalty.gamma, penalty.every) == (0.5, 3)
     assert TOY_RECIPES["ring8"].config(seed=4).seed == 4
+
+
+# -- the WGAN variants of a recipe (gan_edu.recipes.variants) -------------------------------------
+
+def test_as_variant_builds_the_published_wgan_and_wgan_gp_settings():
+    import dataclasses
+
+    from gan_edu.losses import GradientPenalty, WeightClipping
+
+    small = dataclasses.replace(PLAIN, width=16, steps=3, batch_size=32)
+    gp = build_toy_trainer("grid25", recipe=as_variant(small, "wgan-gp"), device="cpu")
+    assert isinstance(gp.game.penalty, GradientPenalty) and gp.game.penalty.weight == 10.0
+    assert gp.config.k == 5 and gp.config.lr_d == 1e-4 and gp.config.betas == (0.5, 0.9)
+    assert isinstance(gp.opt_d, torch.optim.Adam)
+    clip = build_toy_trainer("grid25", recipe=as_variant(small, "wgan"), device="cpu")
+    assert isinstance(clip.game.constraint, WeightClipping) and clip.game.constraint.c == 0.01
+    assert isinstance(clip.opt_d, torch.optim.RMSprop) and clip.opt_d.defaults["lr"] == 5e-5
+    assert clip.opt_d.defaults["alpha"] == 0.99  # torch's RMSProp default, as in the WGAN code
+    clip.fit()
+    assert max(p.abs().max().item() for p in clip.D.parameters()) <= 0.01 + 1e-12
+    ns = as_variant(small, "ns")
+    assert ns == small
+
+
+def test_wgan_gp_critic_scores_each_image_alone():
+    # Batch norm makes a sample's score depend on the rest of the batch, which a per-sample
+    # penalty cannot allow; the WGAN-GP recipe replaces it by layer norm (GroupNorm(1, C)).
+    from gan_edu.models.dcgan import DCGANDiscriminator
+
+    recipe = as_variant(DCGANRecipe(), "wgan-gp")
+    assert recipe.d_norm == "layer" and recipe.g_norm == "batch"
+    x = torch.randn(8, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    for norm, alone in (("layer", True), ("batch", False)):
+        torch.manual_seed(0)
+        D = DCGANDiscriminator(DCGANConfig(resolution=16, channels=1, ndf=8, d_norm=norm)).train()
+        kinds = {type(m).__name__ for m in D.modules()}
+        assert ("BatchNorm2d" in kinds) == (norm == "batch")
+        with torch.no_grad():
+            together, first_with_other = D(x)[:2], D(torch.cat([x[:1], x[5:8]]))[0]
+        assert torch.allclose(together[0], first_with_other, atol=1e-6) == alone
+
+
+def test_dcgan_without_norm_has_biases_and_no_norm_layers():
+    from gan_edu.models.dcgan import DCGANGenerator
+
+    G = DCGANGenerator(DCGANConfig(resolution=16, channels=1, latent_dim=8, ngf=8, g_norm="none"))
+    convs = [m for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert all(m.bias is not None for m in convs[:-1]) and convs[-1].bias is None
+    assert not any(isinstance(m, (torch.nn.BatchNorm2d, torch.nn.GroupNorm)) for m in G.modules())
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: ToyRecipe(gp_weight=-1.0, r1_gamma=0.0), "gp_weight"),
+    (lambda: ToyRecipe(gp_weight=1.0, clip=0.1, r1_gamma=0.0), "clip"),
+    (lambda: ToyRecipe(gp_weight=1.0, r1_gamma=0.1), "r1_gamma"),
+    (lambda: ToyRecipe(loss="wasserstein"), "loss"),
+    (lambda: DCGANRecipe(d_norm="group"), "d_norm"),
+    (lambda: DCGANRecipe(optimizer="sgd2"), "optimizer"),
+    (lambda: DCGANRecipe(k=0), "k"),
+    (lambda: DCGANConfig(g_norm="instance"), "g_norm"),
+    (lambda: as_variant(PLAIN, "wgan-lp"), "name"),
+    (lambda: as_variant({"loss": "ns"}, "wgan"), "recipe"),
+])
+def test_variant_bad_input_names_the_parameter(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()

@@ -59,3 +59,29 @@ def test_w1_refuses_2d_and_mixed_kinds():
         theory.wasserstein_1d(GaussianMixture([[0.0, 0.0]], 1.0), GaussianMixture([[1.0, 0.0]], 1.0))
     with pytest.raises(ValueError, match="same kind"):
         theory.wasserstein_1d(GaussianMixture([0.0], 1.0), Categorical([0.5, 0.5]))
+
+
+def test_optimal_critic_of_a_translation_is_minus_x():
+    # q = p shifted right by 2: F_q < F_p everywhere, so f* has slope -1 and E_p f* - E_q f* = 2 = W1.
+    p, q = GaussianMixture([0.0], 1.0), GaussianMixture([2.0], 1.0)
+    x = np.linspace(-8, 10, 2001)
+    f = theory.optimal_critic_1d(p, q, x)
+    np.testing.assert_allclose(f, -(x - x[0]), atol=1e-12)
+
+
+def test_optimal_critic_reaches_w1_by_duality():
+    # E_p f* - E_q f* by trapezoid quadrature of f* (p - q), against the CDF integral of wasserstein_1d.
+    p, q = toy("bimodal1d"), GaussianMixture([0.5], 1.5)
+    x = np.linspace(-12, 12, 200_001)
+    f = theory.optimal_critic_1d(p, q, x)
+    value = np.trapezoid(f * (p.pdf(x[:, None]) - q.pdf(x[:, None])), x)
+    assert value == pytest.approx(theory.wasserstein_1d(p, q), abs=1e-6)
+    assert np.abs(np.diff(f) / np.diff(x)).max() <= 1 + 1e-12  # 1-Lipschitz
+
+
+def test_optimal_critic_rejects_a_bad_grid():
+    p = GaussianMixture([0.0], 1.0)
+    with pytest.raises(ValueError, match="x must be"):
+        theory.optimal_critic_1d(p, p, [0.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="x must be"):
+        theory.optimal_critic_1d(p, p, [1.0])

@@ -30,15 +30,21 @@ point gets a ball reaching its k-th nearest neighbour in its own set; precision
 is the fraction of generated points inside some ball of a real point (quality),
 recall the fraction of real points inside some ball of a generated point (coverage).
 
-One module per idea: :mod:`.modes`, :mod:`.fid`, :mod:`.precision_recall`.
+**Sliced Wasserstein-1** (:func:`sliced_wasserstein`): the exact 1D W1 between the
+empirical distributions of projections, averaged over random directions; a distance
+between distributions, where mode coverage only counts modes.
+
+One module per idea: :mod:`.modes`, :mod:`.fid`, :mod:`.precision_recall`, :mod:`.sliced`.
 """
 
 from .fid import fid_from_features, frechet_distance, gaussian_statistics
 from .modes import ModeCoverage, mode_coverage, mode_spread, nearest_mode
 from .precision_recall import PrecisionRecall, precision_recall
+from .sliced import sliced_wasserstein, wasserstein_1d_empirical
 
 __all__ = [
     "ModeCoverage", "mode_coverage", "mode_spread", "nearest_mode",
     "frechet_distance", "gaussian_statistics", "fid_from_features",
     "PrecisionRecall", "precision_recall",
+    "sliced_wasserstein", "wasserstein_1d_empirical",
 ]

@@ -31,9 +31,17 @@ from torch import Tensor, nn
 
 from ..validation import choice, integer
 
-__all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "RESOLUTIONS"]
+__all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "RESOLUTIONS", "NORMS"]
 
 RESOLUTIONS = (8, 16, 32, 64)
+NORMS = ("batch", "layer", "none")
+
+
+def _norm(kind: str, channels: int) -> list[nn.Module]:
+    """The normalisation layer after a hidden convolution: batch, layer (per sample) or none."""
+    if kind == "batch":
+        return [nn.BatchNorm2d(channels)]
+    return [nn.GroupNorm(1, channels)] if kind == "layer" else []
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,11 @@ class DCGANConfig:
 
     ``resolution``: side of the square images, one of 8, 16, 32, 64;
     ``channels``: 1 (grey) or 3 (RGB); ``latent_dim``: size of z;
-    ``ngf``/``ndf``: width of G's last and D's first convolution (64 in the paper's code).
+    ``ngf``/``ndf``: width of G's last and D's first convolution (64 in the paper's code);
+    ``g_norm``/``d_norm``: the normalisation after the hidden convolutions of each net,
+    ``"batch"`` (the paper's), ``"layer"`` (over channels and positions of each sample,
+    ``nn.GroupNorm(1, C)``: what Gulrajani et al. 2017 use in a WGAN-GP critic, whose
+    penalty is per sample) or ``"none"``.
     """
 
     resolution: int = 64
@@ -50,6 +62,8 @@ class DCGANConfig:
     latent_dim: int = 100
     ngf: int = 64
     ndf: int = 64
+    g_norm: str = "batch"
+    d_norm: str = "batch"
 
     def __post_init__(self) -> None:
         for name in ("resolution", "channels", "latent_dim", "ngf", "ndf"):
@@ -57,6 +71,8 @@ class DCGANConfig:
             object.__setattr__(self, name, integer(name, getattr(self, name)))
         choice("resolution", self.resolution, RESOLUTIONS)
         choice("channels", self.channels, (1, 3))
+        for name in ("g_norm", "d_norm"):
+            choice(name, getattr(self, name), tuple(NORMS))
 
     @property
     def n_layers(self) -> int:
@@ -96,7 +112,7 @@ class DCGANGenerator(nn.Module):
     """G: z of shape ``(B, latent_dim)`` -> x_fake of shape ``(B, channels, R, R)`` in [-1, 1].
 
     Widths for R = 64, ngf = 64: 100 -> 512 (4x4) -> 256 (8x8) -> 128 (16x16) -> 64 (32x32) -> 3 (64x64).
-    Convolutions followed by batch norm carry no bias (the norm's shift replaces it).
+    Convolutions followed by a norm carry no bias (the norm's shift replaces it).
     Weights are initialised with :func:`init_dcgan_weights`.
     """
 
@@ -106,14 +122,14 @@ class DCGANGenerator(nn.Module):
         self.latent_dim = c.latent_dim
         width = c.ngf * 2 ** (c.n_layers - 1)  # ngf * 2^(L-1): 512 for R = 64
         layers: list[nn.Module] = [  # z (B, latent_dim, 1, 1) -> (B, width, 4, 4)
-            nn.ConvTranspose2d(c.latent_dim, width, 4, 1, 0, bias=False),
-            nn.BatchNorm2d(width),
+            nn.ConvTranspose2d(c.latent_dim, width, 4, 1, 0, bias=c.g_norm == "none"),
+            *_norm(c.g_norm, width),
             nn.ReLU(True),
         ]
         for _ in range(c.n_layers - 1):  # (B, C, H, W) -> (B, C/2, 2H, 2W)
             layers += [
-                nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(width // 2),
+                nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=c.g_norm == "none"),
+                *_norm(c.g_norm, width // 2),
                 nn.ReLU(True),
             ]
             width //= 2
@@ -150,8 +166,8 @@ class DCGANDiscriminator(nn.Module):
         ]
         for _ in range(c.n_layers - 1):  # (B, C, H, W) -> (B, 2C, H/2, W/2)
             layers += [
-                nn.Conv2d(width, width * 2, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(width * 2),
+                nn.Conv2d(width, width * 2, 4, 2, 1, bias=c.d_norm == "none"),
+                *_norm(c.d_norm, width * 2),
                 nn.LeakyReLU(0.2, inplace=True),
             ]
             width *= 2

@@ -32,13 +32,14 @@ from torch import Tensor
 from ..distributions import TOY_NAMES, GaussianMixture, toy
 from ..games import GAN
 from ..priors import as_inputs
-from ..losses import R1Penalty
+from ..losses import LOSSES, R1Penalty
 from ..models import Discriminator, Generator
 from ..models.mlp import ACTIVATIONS, NORMS
 from ..train import History, TrainConfig, Trainer
 from ..validation import choice, integer, number, random_generator
+from .variants import check_lipschitz, lipschitz_objects
 
-__all__ = ["ToyRecipe", "TOY_RECIPES", "ToyResult", "Scaled", "train_toy", "build_toy_trainer", "rejection_sample"]
+__all__ = ["ToyRecipe", "TOY_RECIPES", "PLAIN", "ToyResult", "Scaled", "train_toy", "build_toy_trainer", "rejection_sample"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ class ToyRecipe:
     steps: int = 4000  # iterations (G steps); 30-55 s on 2 cores for ring8/grid25
     batch_size: int = 256  # 512 gave the same HQ on ring8 at 1.5x the time
     k: int = 1  # D steps per G step
+    loss: str = "ns"  # a name of gan_edu.losses.LOSSES
+    optimizer: str = "adam"
+    gp_weight: float = 0.0  # > 0: WGAN-GP's gradient penalty (instead of R1)
+    clip: float = 0.0  # > 0: WGAN's weight clipping to [-clip, clip]
     lr_d: float = 2e-3
     lr_g: float = 2e-3
     betas: tuple[float, float] = (0.5, 0.9)
@@ -88,12 +93,17 @@ class ToyRecipe:
         object.__setattr__(self, "activation", choice("activation", self.activation, sorted(ACTIVATIONS)))
         object.__setattr__(self, "init", choice("init", self.init, ("default", "kaiming")))
         object.__setattr__(self, "g_norm", choice("g_norm", self.g_norm, sorted(NORMS)))
-        TrainConfig(betas=self.betas)  # the one check of betas: ValueError naming them
+        object.__setattr__(self, "loss", choice("loss", self.loss, sorted(LOSSES)))
+        check_lipschitz(self)
+        if self.gp_weight > 0 and self.r1_gamma > 0:
+            raise ValueError(f"r1_gamma and gp_weight are two penalties of D; set one to 0, got r1_gamma="
+                             f"{self.r1_gamma!r} and gp_weight={self.gp_weight!r}")
+        TrainConfig(betas=self.betas, optimizer=self.optimizer)  # the one check of both: ValueError naming them
 
     def config(self, **overrides) -> TrainConfig:
         """The :class:`TrainConfig` of this recipe, with ``overrides`` applied."""
-        fields = dict(steps=self.steps, batch_size=self.batch_size, k=self.k, lr_d=self.lr_d, lr_g=self.lr_g, betas=self.betas, ema=self.ema,
-                      lr_decay_start=self.lr_decay_start)
+        fields = dict(steps=self.steps, batch_size=self.batch_size, k=self.k, lr_d=self.lr_d, lr_g=self.lr_g,
+                      betas=self.betas, optimizer=self.optimizer, ema=self.ema, lr_decay_start=self.lr_decay_start)
         fields.update(overrides)
         return TrainConfig(**fields)
 
@@ -112,6 +122,13 @@ GRID25 = dataclasses.replace(RING8, scale=0.25, lr_decay_start=0.1, lr_d=4e-3, r
 # The book's small targets (1D, blobs2d): broad components, a short run is enough.
 SMALL = ToyRecipe(width=64, depth=3, steps=2000, batch_size=256, lr_d=1e-3, lr_g=1e-3, r1_gamma=0.1,
                   lr_decay_start=0.5)
+# PLAIN: the networks and optimiser of WGAN-GP's public toy code (Gulrajani et al. 2017): G and
+# D with 3 hidden layers of 512 ReLU units, z 2-D Gaussian, batch 256, Adam lr 1e-4 and betas
+# (0.5, 0.9), data divided by 2.828; no code, no R1, no EMA, no decay. Their code ran 100,000 G
+# steps; the book's runs are far shorter (steps is set per experiment).
+PLAIN = ToyRecipe(width=512, depth=3, activation="relu", latent_dim=2, steps=2000, batch_size=256,
+                  lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.9), r1_gamma=0.0, ema=0.0, lr_decay_start=1.0,
+                  scale=1 / 2.828, threads=2)
 TOY_RECIPES: dict[str, ToyRecipe] = {name: SMALL for name in TOY_NAMES} | {"ring8": RING8, "grid25": GRID25}
 
 
@@ -192,9 +209,13 @@ class ToyResult:
         return torch.sigmoid(D(x.to(self.trainer.device) * self.scale)).float().cpu()
 
 
-def build_toy_trainer(name: str, *, loss: str = "ns", seed: int = 0, steps: int | None = None,
+def build_toy_trainer(name: str, *, loss: str | None = None, seed: int = 0, steps: int | None = None,
                       device: str = "auto", recipe: ToyRecipe | None = None, **config) -> Trainer:
-    """A :class:`Trainer` set up with the recipe of target ``name`` (not yet trained)."""
+    """A :class:`Trainer` set up with the recipe of target ``name`` (not yet trained).
+
+    ``recipe`` replaces the target's default one; ``loss`` (a name of
+    :data:`gan_edu.losses.LOSSES`) replaces the recipe's loss.
+    """
     data = toy(name)  # raises ValueError naming `name` for an unknown target
     if recipe is not None and not isinstance(recipe, ToyRecipe):
         raise ValueError(f"recipe must be a ToyRecipe or None, got {type(recipe).__name__}")
@@ -203,6 +224,8 @@ def build_toy_trainer(name: str, *, loss: str = "ns", seed: int = 0, steps: int 
         recipe = TOY_RECIPES[name]
     if steps is not None:
         recipe = dataclasses.replace(recipe, steps=steps)
+    if loss is not None:
+        recipe = dataclasses.replace(recipe, loss=loss)
     cfg = recipe.config(seed=seed, device=device, **config)
     # Initial weights from the seed, without disturbing the caller's global RNG.
     with torch.random.fork_rng(devices=[]):
@@ -210,22 +233,24 @@ def build_toy_trainer(name: str, *, loss: str = "ns", seed: int = 0, steps: int 
         G = Generator(recipe.latent_dim, data.dim, recipe.width, recipe.depth, recipe.activation,
                       recipe.g_norm, recipe.init, recipe.categories, recipe.noise_scale)
         D = Discriminator(data.dim, recipe.width, recipe.depth, recipe.activation, "none", recipe.init)
-    penalty = R1Penalty(recipe.r1_gamma, recipe.r1_every) if recipe.r1_gamma > 0 else None
+    penalty, constraint = lipschitz_objects(recipe)
+    if recipe.r1_gamma > 0:
+        penalty = R1Penalty(recipe.r1_gamma, recipe.r1_every)
     source = data if recipe.scale == 1.0 else Scaled(data, recipe.scale)
-    return Trainer(GAN(G, D, loss=loss, penalty=penalty), source, cfg)
+    return Trainer(GAN(G, D, loss=recipe.loss, penalty=penalty, constraint=constraint), source, cfg)
 
 
-def train_toy(name: str, *, loss: str = "ns", seed: int = 0, steps: int | None = None,
-              device: str = "auto", progress: bool = False) -> ToyResult:
-    """Train the default recipe of :data:`TOY_RECIPES` on ``gan_edu.distributions.toy(name)``.
+def train_toy(name: str, *, loss: str | None = None, seed: int = 0, steps: int | None = None,
+              device: str = "auto", progress: bool = False, recipe: ToyRecipe | None = None) -> ToyResult:
+    """Train ``recipe`` (default: that of :data:`TOY_RECIPES`) on ``gan_edu.distributions.toy(name)``.
 
     Returns a :class:`ToyResult` with ``sample(n)``, ``data`` and ``history``.
     Same arguments, same CPU: bit-identical result.
     """
     import time
 
-    trainer = build_toy_trainer(name, loss=loss, seed=seed, steps=steps, device=device)
-    recipe = TOY_RECIPES[name]
+    trainer = build_toy_trainer(name, loss=loss, seed=seed, steps=steps, device=device, recipe=recipe)
+    recipe = TOY_RECIPES[name] if recipe is None else recipe
     threads = torch.get_num_threads()
     torch.set_num_threads(recipe.threads)
     try:

@@ -23,7 +23,7 @@ from .divergences import (discriminator_gap, js_divergence, js_divergence_expand
 from .monte_carlo import js_divergence_mc, kl_divergence_mc, value_mc
 from .pointwise import binary_argmax, binary_objective, binary_objective_derivative
 from .quadrature import LOG2, integration_rule
-from .wasserstein import cdf_1d, wasserstein_1d
+from .wasserstein import cdf_1d, optimal_critic_1d, wasserstein_1d
 
 __all__ = [
     "LOG2",
@@ -44,6 +44,6 @@ __all__ = [
     "kl_divergence_mc",
     "js_divergence_mc",
     "value_mc",
-    "wasserstein_1d",
+    "wasserstein_1d", "optimal_critic_1d",
     "cdf_1d",
 ]

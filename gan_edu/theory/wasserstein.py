@@ -21,7 +21,7 @@ from scipy.special import ndtr
 from ..distributions import Categorical
 from .quadrature import Distribution, _check_pair, _integrate
 
-__all__ = ["wasserstein_1d", "cdf_1d"]
+__all__ = ["wasserstein_1d", "cdf_1d", "optimal_critic_1d"]
 
 
 def cdf_1d(dist: Distribution, x) -> np.ndarray:
@@ -47,3 +47,20 @@ def wasserstein_1d(p: Distribution, q: Distribution) -> float:
     if isinstance(p, Categorical):
         return float(np.abs(np.cumsum(p.probs) - np.cumsum(q.probs))[:-1].sum())
     return _integrate(lambda x: np.abs(cdf_1d(p, x[:, 0]) - cdf_1d(q, x[:, 0])), p, q)
+
+
+def optimal_critic_1d(p: Distribution, q: Distribution, x) -> np.ndarray:
+    r"""A maximiser :math:`f^*` of the Kantorovich-Rubinstein dual on the sorted grid ``x``.
+
+    :math:`\mathbb E_p f - \mathbb E_q f = \int f'(x)\,(F_q(x) - F_p(x))\,dx` (integration by
+    parts), so among 1-Lipschitz :math:`f` the best has slope :math:`+1` where
+    :math:`F_q > F_p` and :math:`-1` where :math:`F_q < F_p`, and reaches :math:`W_1(p, q)`.
+    Returned as :math:`f^*(x) = \int_{x_0}^{x} \operatorname{sign}(F_q - F_p)\,dt` on ``x``
+    (trapezoid rule; zero at the first point: a critic is defined up to a constant), shape ``(n,)``.
+    """
+    _check_pair(p, q)
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    if len(x) < 2 or not np.all(np.diff(x) > 0) or not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be a finite, strictly increasing grid of at least 2 points, got {len(x)} points")
+    slope = np.sign(cdf_1d(q, x) - cdf_1d(p, x))
+    return np.concatenate([[0.0], np.cumsum(0.5 * (slope[1:] + slope[:-1]) * np.diff(x))])
