@@ -6,9 +6,11 @@ metrics) -- G's own samples (EMA of G), as the papers do, and the same after
 discriminator rejection sampling (``gan_edu.recipes.rejection_sample``) -- and prints
 per-seed and mean figures, a row for samples of the target itself (the best score
 a generator can get) and the width of G's modes against the data's ("spread", 1 =
-right; the high-quality fraction rewards modes that are too narrow), with the rows of
-``shared/ANCHORS.md`` beside them. Targets: ring8 8/8 modes, >= 97% HQ;
-grid25 25/25 modes, >= 95% HQ; <= 60 s per run on 2 cores.
+right; the high-quality fraction rewards modes that are too narrow) and the sliced
+Wasserstein-1 distance of G's samples to fresh data over its floor (two real sets of the
+same size), with the rows of ``shared/ANCHORS.md`` beside them. Targets: ring8 8/8 modes,
+>= 97% HQ; grid25 25/25 modes, >= 95% HQ; sliced W1 <= 1.5x its floor on both;
+<= 60 s per run on 2 cores.
 
     python benchmarks/toy_modes.py                      # ring8 and grid25, seeds 0-4
     python benchmarks/toy_modes.py --targets grid25 --seeds 0 1 --set steps=3000 r1_gamma=0.3
@@ -24,7 +26,7 @@ import time
 import torch
 
 from gan_edu.distributions import toy
-from gan_edu.metrics import mode_coverage, mode_spread
+from gan_edu.metrics import mode_coverage, mode_spread, sliced_wasserstein
 from gan_edu.recipes import TOY_RECIPES, build_toy_trainer, rejection_sample
 
 ANCHORS = {  # (ring modes, ring HQ %, grid modes, grid HQ %, grid reverse KL) from shared/ANCHORS.md
@@ -50,8 +52,16 @@ def _parse_override(text: str) -> tuple[str, object]:
     return key, type(getattr(TOY_RECIPES["ring8"], key))(value)
 
 
+def w1_over_floor(samples: torch.Tensor, data) -> float:
+    """Sliced W1 of ``samples`` to fresh data, divided by that of two real sets of the same size (the floor)."""
+    real = data.sample(len(samples), torch.Generator().manual_seed(10_000))
+    floor = sliced_wasserstein(real, data.sample(len(samples), torch.Generator().manual_seed(20_000)))
+    return sliced_wasserstein(samples, real) / floor
+
+
 def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
-    """(modes, HQ, KL, spread) of G's samples, (modes, HQ, KL) after rejection by D, training seconds."""
+    """(modes, HQ, KL, spread) of G's samples, (modes, HQ, KL) after rejection by D, training seconds,
+    sliced W1 over its floor of G's samples."""
     recipe = dataclasses.replace(TOY_RECIPES[target], **overrides)
     torch.set_num_threads(recipe.threads)
     trainer = build_toy_trainer(target, seed=seed, device="cpu", recipe=recipe)
@@ -62,7 +72,7 @@ def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
     samples = trainer.sample(N_EVAL).cpu() / recipe.scale
     raw = mode_coverage(samples, data)
     drs = mode_coverage(rejection_sample(trainer, N_EVAL).cpu() / recipe.scale, data)
-    return (*raw[:3], mode_spread(samples, data), *drs[:3], seconds)
+    return (*raw[:3], mode_spread(samples, data), *drs[:3], seconds, w1_over_floor(samples, data))
 
 
 def main() -> None:
@@ -83,7 +93,7 @@ def main() -> None:
         print(f"\n{target}: {dataclasses.replace(TOY_RECIPES[target], **overrides)}")
         print(f"{'':>6} {'G samples':^33}  {'G + rejection by D':^25}")
         print(f"{'seed':>6} {'modes':>8} {'HQ %':>7} {'rev KL':>8} {'spread':>7}  {'modes':>8} {'HQ %':>7} "
-              f"{'rev KL':>8} {'wall s':>7}")
+              f"{'rev KL':>8} {'wall s':>7} {'W1/floor':>9}")
         real = data.sample(N_EVAL, torch.Generator().manual_seed(12345))
         c = mode_coverage(real, data)
         print(f"{'data':>6} {c.modes:>5}/{n_modes:<2} {100 * c.high_quality:>7.1f} {c.reverse_kl:>8.3f} "
@@ -93,14 +103,15 @@ def main() -> None:
             r = run(target, seed, overrides)
             rows.append(r)
             print(f"{seed:>6} {r[0]:>5}/{n_modes:<2} {100 * r[1]:>7.1f} {r[2]:>8.3f} {r[3]:>7.2f}  "
-                  f"{r[4]:>5}/{n_modes:<2} {100 * r[5]:>7.1f} {r[6]:>8.3f} {r[7]:>7.1f}", flush=True)
-        m = [sum(r[i] for r in rows) / len(rows) for i in range(8)]
+                  f"{r[4]:>5}/{n_modes:<2} {100 * r[5]:>7.1f} {r[6]:>8.3f} {r[7]:>7.1f} {r[8]:>9.2f}", flush=True)
+        m = [sum(r[i] for r in rows) / len(rows) for i in range(9)]
         means[target] = m
         print(f"{'mean':>6} {m[0]:>8.1f} {100 * m[1]:>7.1f} {m[2]:>8.3f} {m[3]:>7.2f}  {m[4]:>8.1f} "
               f"{100 * m[5]:>7.1f} {m[6]:>8.3f} {m[7]:>7.1f}")
         print(f"{'':>6} modes {min(r[0] for r in rows)}-{max(r[0] for r in rows)}, "
               f"HQ {100 * min(r[1] for r in rows):.1f}-{100 * max(r[1] for r in rows):.1f} %, "
-              f"wall {min(r[7] for r in rows):.1f}-{max(r[7] for r in rows):.1f} s")
+              f"wall {min(r[7] for r in rows):.1f}-{max(r[7] for r in rows):.1f} s, "
+              f"sliced W1 {min(r[8] for r in rows):.2f}-{max(r[8] for r in rows):.2f} x floor (target <= 1.5)")
 
     print("\nComparison (published rows from shared/ANCHORS.md; their budgets and nets differ, see there)")
     print(f"{'model':<26} {'ring modes':>10} {'ring HQ %':>9} {'grid modes':>10} {'grid HQ %':>9} {'grid KL':>8}")

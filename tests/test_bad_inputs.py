@@ -51,7 +51,7 @@ from gan_edu.models import (MLP, DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from gan_edu.models.dcgan import init_dcgan_weights
 from gan_edu.notebook import glue
 from gan_edu.priors import NoPrior, Normal, WithCodes, WithLabels
-from gan_edu.recipes import (DCGANRecipe, Scaled, ToyRecipe, build_dcgan_trainer, build_toy_trainer, generate,
+from gan_edu.recipes import (DCGANRecipe, break_rule, with_mitigation, Scaled, ToyRecipe, build_dcgan_trainer, build_toy_trainer, generate,
                              image_channels, load_image_dataset, rejection_sample)
 from gan_edu.schedules import get_schedule
 from gan_edu.train import DivergenceError, Trainer
@@ -310,11 +310,19 @@ LOSSES_AND_MODELS = [
     bad("Generator-latent-with-code", lambda: Generator(1, 2, categories=5), "latent_dim", 1),
     bad("Generator-noise_scale", lambda: Generator(2, 2, noise_scale=0), "noise_scale", 0),
     bad("Discriminator-data_dim", lambda: Discriminator(0), "data_dim", 0),
+    bad("Discriminator-pack", lambda: Discriminator(2, pack=0), "pack", 0),
+    bad("Discriminator-minibatch_std", lambda: Discriminator(2, minibatch_std=1), "minibatch_std", 1),
     bad("Discriminator-norm", lambda: Discriminator(2, norm="instance"), "norm", "instance"),
     bad("DCGANConfig-resolution", lambda: DCGANConfig(resolution=48), "resolution", 48),
     bad("DCGANConfig-channels", lambda: DCGANConfig(channels=2), "channels", 2),
     bad("DCGANConfig-ngf", lambda: DCGANConfig(ngf=0), "ngf", 0),
     bad("DCGANConfig-ndf-float", lambda: DCGANConfig(ndf=1.5), "ndf", 1.5),
+    bad("DCGANConfig-resample", lambda: DCGANConfig(resample="max"), "resample", "max"),
+    bad("DCGANConfig-fc_hidden", lambda: DCGANConfig(fc_hidden=-1), "fc_hidden", -1),
+    bad("DCGANConfig-fc_hidden-bool", lambda: DCGANConfig(fc_hidden=True), "fc_hidden", True),
+    bad("DCGANConfig-g_output", lambda: DCGANConfig(g_output="relu"), "g_output", "relu"),
+    bad("DCGANConfig-d_activation", lambda: DCGANConfig(d_activation="LeakyReLU"), "d_activation", "LeakyReLU"),
+    bad("DCGANConfig-init", lambda: DCGANConfig(init="xavier"), "init", "xavier"),
     bad("DCGANGenerator-config", lambda: DCGANGenerator("small"), "config", shows="str"),
     bad("DCGANDiscriminator-config", lambda: DCGANDiscriminator(config=3), "config", shows="int"),
     bad("init_dcgan_weights-module", lambda: init_dcgan_weights("G"), "module", shows="str"),
@@ -479,6 +487,14 @@ TRAINER = [
 
 RECIPES_AND_FEATURES = [
     bad("ToyRecipe-width", lambda: ToyRecipe(width=0), "width", 0),
+    bad("ToyRecipe-pack", lambda: ToyRecipe(pack=0), "pack", 0),
+    bad("ToyRecipe-unroll", lambda: ToyRecipe(unroll=-1), "unroll", -1),
+    bad("ToyRecipe-unroll_lr", lambda: ToyRecipe(unroll_lr=0.0), "unroll_lr", 0.0),
+    bad("ToyRecipe-minibatch_std", lambda: ToyRecipe(minibatch_std="yes"), "minibatch_std", "yes"),
+    bad("with_mitigation-name", lambda: with_mitigation(ToyRecipe(), "dropout"), "name", "dropout"),
+    bad("with_mitigation-recipe", lambda: with_mitigation(DCGANRecipe(), "pacgan-2"), "recipe", shows="DCGANRecipe"),
+    bad("break_rule-rule", lambda: break_rule(DCGANRecipe(), "no dropout"), "rule", "no dropout"),
+    bad("break_rule-recipe", lambda: break_rule(ToyRecipe(), "no batch norm in D"), "recipe", shows="ToyRecipe"),
     bad("ToyRecipe-activation", lambda: ToyRecipe(activation="sigmoid"), "activation", "sigmoid"),
     bad("ToyRecipe-g_norm", lambda: ToyRecipe(g_norm="group"), "g_norm", "group"),
     bad("ToyRecipe-lr_d", lambda: ToyRecipe(lr_d=0.0), "lr_d", 0.0),
@@ -488,6 +504,11 @@ RECIPES_AND_FEATURES = [
     bad("DCGANRecipe-loss", lambda: DCGANRecipe(loss="bogus"), "loss", "bogus"),
     bad("DCGANRecipe-lr_g", lambda: DCGANRecipe(lr_g=-1.0), "lr_g", -1.0),
     bad("DCGANRecipe-channels_last", lambda: DCGANRecipe(channels_last="yes"), "channels_last", "yes"),
+    bad("DCGANRecipe-resample", lambda: DCGANRecipe(resample="avg"), "resample", "avg"),
+    bad("DCGANRecipe-fc_hidden", lambda: DCGANRecipe(fc_hidden=2.0), "fc_hidden", 2.0),
+    bad("DCGANRecipe-g_output", lambda: DCGANRecipe(g_output=None), "g_output", None),
+    bad("DCGANRecipe-d_activation", lambda: DCGANRecipe(d_activation="elu"), "d_activation", "elu"),
+    bad("DCGANRecipe-init", lambda: DCGANRecipe(init="kaiming"), "init", "kaiming"),
     bad("build_toy_trainer-name", lambda: build_toy_trainer("ring9"), "name", "ring9"),
     bad("build_toy_trainer-seed", lambda: build_toy_trainer("ring8", seed=-1), "seed", -1),
     bad("build_toy_trainer-recipe", lambda: build_toy_trainer("ring8", recipe="RING8"), "recipe", shows="str"),
@@ -601,6 +622,7 @@ def test_bad_data_is_reported_as_bad_data_at_its_step_before_the_update(value, d
     lambda: TrainConfig(checkpoint_every=1, checkpoint_path=Path("run") / "c.pt").checkpoint_path == os.path.join(
         "run", "c.pt"),
     lambda: MLP(np.int64(2), np.int32(1), width=np.int16(4), depth=np.int64(1))[0].out_features == 4,
+    lambda: type(DCGANConfig(fc_hidden=np.int64(8)).fc_hidden) is int,
     lambda: GAUSS.sample(np.int64(3)).shape == (3, 1),
     lambda: Digits(size=np.int64(8), split="test", seed=np.int64(1)).images.shape[-1] == 8,
     lambda: precision_recall(np.eye(4), np.eye(4), k=np.int64(1), chunk=np.int32(2)).precision == 1.0,
@@ -609,7 +631,8 @@ def test_bad_data_is_reported_as_bad_data_at_its_step_before_the_update(value, d
     lambda: mode_coverage(RING8.means, RING8, threshold=np.float32(3.0)).modes == 8,
     lambda: frechet_distance(np.zeros(2), np.eye(2, dtype=np.float32), np.zeros(2), np.eye(2)) == pytest.approx(0),
 ], ids=["TrainConfig-numpy-integers", "TrainConfig-numpy-floats", "TrainConfig-betas-list", "TrainConfig-torch.device",
-        "TrainConfig-pathlib", "MLP-numpy", "sample-numpy", "Digits-numpy", "precision_recall-numpy",
+        "TrainConfig-pathlib", "MLP-numpy", "DCGANConfig-fc_hidden-numpy", "sample-numpy", "Digits-numpy",
+        "precision_recall-numpy",
         "image_grid-numpy", "Trainer.sample-numpy", "mode_coverage-float32", "frechet-float32"])
 def test_numpy_numbers_paths_and_devices_are_accepted(call):
     assert call()

@@ -13,6 +13,13 @@ architecture guidelines followed here:
 * LeakyReLU(0.2) in D;
 * weights drawn from N(0, 0.02) (:func:`init_dcgan_weights`).
 
+The defaults of :class:`DCGANConfig` follow every one of these rules. For the ablation of
+each rule, one at a time, its options break one of them: ``resample="pool"`` (pooling and
+upsampling instead of strided convolutions), ``fc_hidden`` (a fully connected hidden
+layer in each net), ``g_output`` (G's output sigmoid or unbounded instead of tanh),
+``d_activation="relu"`` (ReLU in D) and ``init="default"`` (PyTorch's initialisation);
+``g_norm``/``d_norm`` do the same for batch normalisation.
+
 The layer sizes follow pytorch/examples ``dcgan/main.py``: for ``resolution=64``,
 ``channels=3``, ``latent_dim=100``, ``ngf=ndf=64`` the modules (and their
 ``state_dict`` keys ``main.0.weight``, ...) are exactly its ``Generator`` and its
@@ -27,14 +34,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor, nn
 
 from ..validation import choice, integer
 
-__all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "RESOLUTIONS", "NORMS"]
+__all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "ScaledSigmoid", "RESOLUTIONS",
+           "NORMS", "RESAMPLES", "G_OUTPUTS", "D_ACTIVATIONS", "INITS"]
 
 RESOLUTIONS = (8, 16, 32, 64)
 NORMS = ("batch", "layer", "none")
+RESAMPLES = ("strided", "pool")
+G_OUTPUTS = ("tanh", "sigmoid", "linear")
+D_ACTIVATIONS = ("leaky_relu", "relu")
+INITS = ("dcgan", "default")
 
 
 def _norm(kind: str, channels: int) -> list[nn.Module]:
@@ -55,6 +68,23 @@ class DCGANConfig:
     ``"batch"`` (the paper's), ``"layer"`` (over channels and positions of each sample,
     ``nn.GroupNorm(1, C)``: what Gulrajani et al. 2017 use in a WGAN-GP critic, whose
     penalty is per sample) or ``"none"``.
+
+    The other options each break one rule of the paper, for its ablation (the defaults keep them all):
+
+    * ``resample``: ``"strided"`` (the paper's) or ``"pool"``: each stride-2 convolution of D
+      becomes a 3x3 stride-1 convolution followed by ``nn.AvgPool2d(2)``, each stride-2
+      transposed convolution of G a nearest-neighbour ``nn.Upsample(scale_factor=2)``
+      followed by a 3x3 stride-1 convolution; G's first layer (1x1 -> 4x4) and D's last
+      (4x4 -> 1) stay;
+    * ``fc_hidden``: 0 (the paper's) or the width of a fully connected hidden layer in each
+      net: z -> Linear -> ReLU -> G's first transposed convolution (seeing the result as a
+      1x1 map); D's last 4x4 map -> flatten -> Linear -> D's activation -> Linear -> logit;
+    * ``g_output``: ``"tanh"`` (the paper's), ``"sigmoid"`` (the sigmoid of data in [0, 1],
+      mapped back to [-1, 1]: 2 sigmoid(a) - 1, which equals tanh(a / 2), so the comparison
+      with tanh tests the output's slope only) or ``"linear"`` (no bound at all);
+    * ``d_activation``: ``"leaky_relu"`` (LeakyReLU(0.2), the paper's) or ``"relu"`` in D's hidden layers;
+    * ``init``: ``"dcgan"`` (every weight ~ N(0, 0.02), :func:`init_dcgan_weights`; the
+      ``fc_hidden`` layers too, with zero biases) or ``"default"`` (PyTorch's initialisation).
     """
 
     resolution: int = 64
@@ -64,15 +94,25 @@ class DCGANConfig:
     ndf: int = 64
     g_norm: str = "batch"
     d_norm: str = "batch"
+    resample: str = "strided"
+    fc_hidden: int = 0
+    g_output: str = "tanh"
+    d_activation: str = "leaky_relu"
+    init: str = "dcgan"
 
     def __post_init__(self) -> None:
         for name in ("resolution", "channels", "latent_dim", "ngf", "ndf"):
             # A numpy integer becomes a plain int (n_layers needs int.bit_length); frozen, hence object.__setattr__.
             object.__setattr__(self, name, integer(name, getattr(self, name)))
+        object.__setattr__(self, "fc_hidden", integer("fc_hidden", self.fc_hidden, minimum=0))
         choice("resolution", self.resolution, RESOLUTIONS)
         choice("channels", self.channels, (1, 3))
         for name in ("g_norm", "d_norm"):
             choice(name, getattr(self, name), tuple(NORMS))
+        choice("resample", self.resample, RESAMPLES)
+        choice("g_output", self.g_output, G_OUTPUTS)
+        choice("d_activation", self.d_activation, D_ACTIVATIONS)
+        choice("init", self.init, INITS)
 
     @property
     def n_layers(self) -> int:
@@ -108,43 +148,94 @@ def init_dcgan_weights(module: nn.Module) -> nn.Module:
     return module
 
 
+def _init(net: nn.Module, c: DCGANConfig) -> None:
+    """``c.init == "dcgan"``: :func:`init_dcgan_weights`, and N(0, 0.02) with zero biases for
+    the ``fc_hidden`` layers (the paper draws all weights so); ``"default"``: nothing."""
+    if c.init == "dcgan":
+        init_dcgan_weights(net)
+        for m in net.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+                nn.init.zeros_(m.bias)
+
+
+class ScaledSigmoid(nn.Module):
+    """2 sigmoid(a) - 1 = tanh(a / 2): a sigmoid output (for data in [0, 1]) mapped to [-1, 1]."""
+
+    def forward(self, a: Tensor) -> Tensor:
+        return 2 * torch.sigmoid(a) - 1
+
+
+def _g_output(kind: str) -> nn.Module:
+    """G's output activation: tanh (the paper's), the scaled sigmoid, or none (an identity keeps the layer count)."""
+    return {"tanh": nn.Tanh, "sigmoid": ScaledSigmoid, "linear": nn.Identity}[kind]()
+
+
+def _d_activation(kind: str) -> nn.Module:
+    """D's hidden activation: LeakyReLU(0.2) (the paper's) or ReLU."""
+    return nn.LeakyReLU(0.2, inplace=True) if kind == "leaky_relu" else nn.ReLU(inplace=True)
+
+
+def _up(c_in: int, c_out: int, resample: str, bias: bool) -> list[nn.Module]:
+    """(B, c_in, H, W) -> (B, c_out, 2H, 2W): a stride-2 transposed conv, or upsampling then a 3x3 conv."""
+    if resample == "strided":
+        return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias)]
+    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=bias)]
+
+
+def _down(c_in: int, c_out: int, resample: str, bias: bool) -> list[nn.Module]:
+    """(B, c_in, H, W) -> (B, c_out, H/2, W/2): a stride-2 conv, or a 3x3 conv then 2x2 average pooling."""
+    if resample == "strided":
+        return [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=bias)]
+    return [nn.Conv2d(c_in, c_out, 3, 1, 1, bias=bias), nn.AvgPool2d(2)]
+
+
 class DCGANGenerator(nn.Module):
-    """G: z of shape ``(B, latent_dim)`` -> x_fake of shape ``(B, channels, R, R)`` in [-1, 1].
+    """G: z of shape ``(B, latent_dim)`` -> x_fake of shape ``(B, channels, R, R)`` in [-1, 1] (any real with
+    ``g_output="linear"``).
 
     Widths for R = 64, ngf = 64: 100 -> 512 (4x4) -> 256 (8x8) -> 128 (16x16) -> 64 (32x32) -> 3 (64x64).
     Convolutions followed by a norm carry no bias (the norm's shift replaces it).
-    Weights are initialised with :func:`init_dcgan_weights`.
+    Weights are initialised with :func:`init_dcgan_weights` (``config.init``). With
+    ``config.fc_hidden`` > 0, ``fc`` (Linear + ReLU) maps z before ``main``; otherwise ``fc`` is None.
     """
 
     def __init__(self, config: DCGANConfig | None = None) -> None:
         super().__init__()
         self.config = c = _config(config)
         self.latent_dim = c.latent_dim
+        self.fc: nn.Sequential | None = None
+        z_dim = c.latent_dim  # channels of the 1x1 map main starts from
+        if c.fc_hidden:  # z (B, latent_dim) -> (B, fc_hidden): a fully connected hidden layer
+            self.fc = nn.Sequential(nn.Linear(c.latent_dim, c.fc_hidden), nn.ReLU(True))
+            z_dim = c.fc_hidden
         width = c.ngf * 2 ** (c.n_layers - 1)  # ngf * 2^(L-1): 512 for R = 64
-        layers: list[nn.Module] = [  # z (B, latent_dim, 1, 1) -> (B, width, 4, 4)
-            nn.ConvTranspose2d(c.latent_dim, width, 4, 1, 0, bias=c.g_norm == "none"),
+        layers: list[nn.Module] = [  # z (B, z_dim, 1, 1) -> (B, width, 4, 4)
+            nn.ConvTranspose2d(z_dim, width, 4, 1, 0, bias=c.g_norm == "none"),
             *_norm(c.g_norm, width),
             nn.ReLU(True),
         ]
         for _ in range(c.n_layers - 1):  # (B, C, H, W) -> (B, C/2, 2H, 2W)
             layers += [
-                nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=c.g_norm == "none"),
+                *_up(width, width // 2, c.resample, bias=c.g_norm == "none"),
                 *_norm(c.g_norm, width // 2),
                 nn.ReLU(True),
             ]
             width //= 2
         layers += [  # (B, ngf, R/2, R/2) -> (B, channels, R, R): no batch norm on output
-            nn.ConvTranspose2d(width, c.channels, 4, 2, 1, bias=False), nn.Tanh()]
+            *_up(width, c.channels, c.resample, bias=False), _g_output(c.g_output)]
         self.main = nn.Sequential(*layers)
         # The first layer sees a 1x1 input, for which channels_last (NHWC) and the standard
         # layout are the same memory: gan_edu.train.Trainer leaves this weight in the standard
         # layout when it compiles, since torch.compile (inductor, CUDA, torch 2.11) predicted
         # channels_last strides for its weight gradient while cuDNN returned standard ones.
         self.main[0].standard_layout = True
-        init_dcgan_weights(self)
+        _init(self, c)
 
     def forward(self, z: Tensor) -> Tensor:
-        z = z.reshape(z.shape[0], self.latent_dim, 1, 1)  # (B, latent_dim) -> (B, latent_dim, 1, 1)
+        if self.fc is not None:
+            z = self.fc(z.reshape(z.shape[0], self.latent_dim))  # (B, latent_dim) -> (B, fc_hidden)
+        z = z.reshape(z.shape[0], self.config.fc_hidden or self.latent_dim, 1, 1)  # (B, C) -> (B, C, 1, 1)
         return self.main(z)  # (B, channels, R, R)
 
 
@@ -153,7 +244,7 @@ class DCGANDiscriminator(nn.Module):
 
     Widths for R = 64, ndf = 64: 3 (64x64) -> 64 (32x32) -> 128 (16x16) -> 256 (8x8) -> 512 (4x4) -> 1 (1x1).
     No batch norm on the first layer (D's input); at R = 8 that leaves none at all.
-    Weights are initialised with :func:`init_dcgan_weights`.
+    Weights are initialised with :func:`init_dcgan_weights` (``config.init``).
     """
 
     def __init__(self, config: DCGANConfig | None = None) -> None:
@@ -161,20 +252,23 @@ class DCGANDiscriminator(nn.Module):
         self.config = c = _config(config)
         width = c.ndf
         layers: list[nn.Module] = [  # (B, channels, R, R) -> (B, ndf, R/2, R/2)
-            nn.Conv2d(c.channels, width, 4, 2, 1, bias=False),
-            nn.LeakyReLU(0.2, inplace=True),  # no batch norm on D's input
+            *_down(c.channels, width, c.resample, bias=False),
+            _d_activation(c.d_activation),  # no batch norm on D's input
         ]
         for _ in range(c.n_layers - 1):  # (B, C, H, W) -> (B, 2C, H/2, W/2)
             layers += [
-                nn.Conv2d(width, width * 2, 4, 2, 1, bias=c.d_norm == "none"),
+                *_down(width, width * 2, c.resample, bias=c.d_norm == "none"),
                 *_norm(c.d_norm, width * 2),
-                nn.LeakyReLU(0.2, inplace=True),
+                _d_activation(c.d_activation),
             ]
             width *= 2
-        # (B, ndf * 2^(L-1), 4, 4) -> (B, 1, 1, 1): one logit per image, no sigmoid
-        layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=False))
+        if c.fc_hidden:  # (B, ndf * 2^(L-1), 4, 4) -> (B, 16 C) -> (B, fc_hidden) -> (B, 1)
+            layers += [nn.Flatten(), nn.Linear(width * 16, c.fc_hidden), _d_activation(c.d_activation),
+                       nn.Linear(c.fc_hidden, 1)]
+        else:  # (B, ndf * 2^(L-1), 4, 4) -> (B, 1, 1, 1): one logit per image, no sigmoid
+            layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=False))
         self.main = nn.Sequential(*layers)
-        init_dcgan_weights(self)
+        _init(self, c)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.main(x).reshape(x.shape[0])  # (B, 1, 1, 1) -> (B,)
+        return self.main(x).reshape(x.shape[0])  # (B, 1, 1, 1) or (B, 1) -> (B,)

@@ -110,15 +110,49 @@ class Discriminator(nn.Module):
     """D: x of shape ``(n, data_dim)`` -> logits of shape ``(n,)``; D(x) = sigmoid(logit).
 
     ``samplewise`` says whether each logit depends on its own sample only (true unless
-    ``norm="batch"``); the trainer then scores the real and the fake batch in one pass.
+    ``norm="batch"``, ``pack > 1`` or ``minibatch_std``); the trainer then scores the real
+    and the fake batch in one pass. Two options let D see more than one sample at a time,
+    the mitigations of mode collapse that the book measures:
+
+    * ``pack = m > 1`` -- PacGAN (Lin et al. 2018): D judges *packs* of m samples,
+      concatenated into one input of ``m * data_dim`` numbers, so it can tell a batch of
+      near-copies from a varied one. Samples ``m*j .. m*j + m - 1`` form pack j; a last,
+      incomplete pack is filled up with the first samples of the batch. Each sample gets
+      the logit of its pack, so the mean of a loss over samples is its mean over packs.
+    * ``minibatch_std`` -- minibatch standard deviation (Karras et al. 2018, §3): before
+      D's last layer, the standard deviation over the batch of each hidden feature,
+      averaged over features, is appended to every sample's features as one more input.
     """
 
     def __init__(self, data_dim: int, width: int = 256, depth: int = 3,
-                 activation: str = "leaky_relu", norm: str = "none", init: str = "default") -> None:
+                 activation: str = "leaky_relu", norm: str = "none", init: str = "default",
+                 pack: int = 1, minibatch_std: bool = False) -> None:
         super().__init__()
         self.data_dim = data_dim = integer("data_dim", data_dim)
-        self.net = MLP(data_dim, 1, width, depth, activation, norm, init)
-        self.samplewise = norm != "batch"
+        self.pack = integer("pack", pack)
+        if not isinstance(minibatch_std, bool):
+            raise ValueError(f"minibatch_std must be a bool, got {minibatch_std!r}")
+        self.minibatch_std = minibatch_std
+        self.net = MLP(data_dim * self.pack, 1, width, depth, activation, norm, init)
+        if minibatch_std:  # the last layer reads one more feature: the batch's spread
+            last = self.net[-1]
+            self.net[-1] = nn.Linear(last.in_features + 1, 1)
+        self.samplewise = norm != "batch" and self.pack == 1 and not minibatch_std
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.net(x).squeeze(-1)  # (n, 1) -> (n,)
+        n = x.shape[0]
+        if self.pack > 1:  # (n, d) -> (ceil(n / m), m * d): pack j = samples m*j .. m*j + m - 1
+            packs = -(-n // self.pack)
+            index = torch.arange(packs * self.pack, device=x.device) % n
+            x = x[index].reshape(packs, self.pack * x.shape[1])
+        if not self.minibatch_std:
+            logits = self.net(x).squeeze(-1)  # (packs, 1) -> (packs,)
+        else:
+            h = x
+            for layer in list(self.net)[:-1]:
+                h = layer(h)  # (packs, width) after the last hidden layer
+            spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
+            logits = self.net[-1](torch.cat([h, spread.expand(len(h), 1)], dim=1)).squeeze(-1)
+        if self.pack > 1:
+            logits = logits.repeat_interleave(self.pack)[:n]  # each sample: its pack's logit
+        return logits  # (n,)

@@ -19,7 +19,7 @@ from torch import Tensor
 from ..games import GAN
 from ..history import History
 from ..losses import LOSSES
-from ..models.dcgan import NORMS, RESOLUTIONS
+from ..models.dcgan import NORMS, RESOLUTIONS, DCGANConfig
 from .variants import check_lipschitz, lipschitz_objects
 from ..train import TrainConfig, Trainer
 from ..validation import choice, integer, number
@@ -35,7 +35,9 @@ class DCGANRecipe:
     """Sizes and schedule of a DCGAN run; the defaults are the digits recipe (CPU scale).
 
     The optimiser settings are the DCGAN paper's (Adam, lr 2e-4, betas (0.5, 0.999));
-    only the sizes and the number of steps change between data sets.
+    only the sizes and the number of steps change between data sets. ``resample``,
+    ``fc_hidden``, ``g_output``, ``d_activation`` and ``init`` go to :class:`DCGANConfig`
+    (which checks them): each breaks one architecture rule of the paper, for its ablation.
     """
 
     resolution: int = 16
@@ -52,6 +54,12 @@ class DCGANRecipe:
     optimizer: str = "adam"
     g_norm: str = "batch"  # normalisation in G's hidden layers: "batch", "layer", "none"
     d_norm: str = "batch"  # in D's; WGAN-GP's critic uses "layer" (its penalty is per sample)
+    # The ablation of the paper's architecture rules, one at a time (see DCGANConfig); the defaults keep them all.
+    resample: str = "strided"  # "pool": 3x3 conv + average pooling in D, upsampling + 3x3 conv in G
+    fc_hidden: int = 0  # > 0: a fully connected hidden layer of this width in each net
+    g_output: str = "tanh"  # G's output: "tanh", "sigmoid" (2 sigmoid - 1 = tanh(a / 2)), "linear"
+    d_activation: str = "leaky_relu"  # or "relu", in D's hidden layers
+    init: str = "dcgan"  # N(0, 0.02) weights, or "default": PyTorch's initialisation
     gp_weight: float = 0.0  # > 0: the gradient penalty of WGAN-GP with this weight
     clip: float = 0.0  # > 0: WGAN's weight clipping to [-clip, clip]
     # Convolutions run faster on (N, H, W, C) tensors on CPUs (oneDNN) and GPUs (tensor cores):
@@ -67,6 +75,9 @@ class DCGANRecipe:
         object.__setattr__(self, "loss", choice("loss", self.loss, sorted(LOSSES)))
         for name in ("g_norm", "d_norm"):
             choice(name, getattr(self, name), NORMS)
+        nets = DCGANConfig(**{name: getattr(self, name) for name in _ABLATIONS})  # ValueError naming a bad one
+        for name in _ABLATIONS:  # as DCGANConfig holds them (fc_hidden a plain int)
+            object.__setattr__(self, name, getattr(nets, name))
         check_lipschitz(self)
         if not isinstance(self.channels_last, bool):
             raise ValueError(f"channels_last must be a bool, got {self.channels_last!r}")
@@ -80,6 +91,9 @@ class DCGANRecipe:
         fields.update(overrides)
         return TrainConfig(**fields)
 
+
+# The DCGANRecipe fields passed on to DCGANConfig as they are: the ablations of the paper's rules.
+_ABLATIONS = ("resample", "fc_hidden", "g_output", "d_activation", "init")
 
 _FULL = DCGANRecipe(resolution=32, latent_dim=100, ngf=64, ndf=64, steps=20_000, batch_size=128, lr_d=2e-4, lr_g=2e-4)
 DCGAN_RECIPES: dict[str, DCGANRecipe] = {
@@ -176,7 +190,7 @@ def build_dcgan_trainer(dataset: str = "digits", *, seed: int = 0, steps: int | 
     fields of the :class:`TrainConfig` (``precision``, ``channels_last``, ``compile``,
     ``checkpoint_every``, ...).
     """
-    from ..models.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+    from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 
     if recipe is not None and not isinstance(recipe, DCGANRecipe):
         raise ValueError(f"recipe must be a DCGANRecipe or None, got {type(recipe).__name__}")
@@ -188,7 +202,8 @@ def build_dcgan_trainer(dataset: str = "digits", *, seed: int = 0, steps: int | 
     if data is None:
         data = load_image_dataset(dataset, resolution=recipe.resolution, root=root, download=download)
     nets = DCGANConfig(resolution=recipe.resolution, channels=image_channels(data), latent_dim=recipe.latent_dim,
-                       ngf=recipe.ngf, ndf=recipe.ndf, g_norm=recipe.g_norm, d_norm=recipe.d_norm)
+                       ngf=recipe.ngf, ndf=recipe.ndf, g_norm=recipe.g_norm, d_norm=recipe.d_norm,
+                       **{name: getattr(recipe, name) for name in _ABLATIONS})
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, caller's RNG untouched
         torch.manual_seed(seed)
         G, D = DCGANGenerator(nets), DCGANDiscriminator(nets)
@@ -210,3 +225,30 @@ def train_dcgan(dataset: str = "digits", *, seed: int = 0, steps: int | None = N
     start = time.perf_counter()
     history = trainer.fit(progress=progress, callback=callback)
     return ImageResult(trainer, trainer.data, history, time.perf_counter() - start)
+
+
+# RULES16: the digits at 16 x 16 with narrow nets, for the ablation of the DCGAN rules (the
+# Training difficulties chapter): two stride-2 layers per net, so that D has a batch norm to
+# remove (at 8 x 8 it has none), and a short run, so that many runs fit on a CPU.
+RULES16 = DCGANRecipe(resolution=16, latent_dim=32, ngf=16, ndf=16, steps=800)
+
+# One architecture rule of Radford et al. (2016) broken at a time, as DCGANRecipe fields.
+RULE_BREAKS: dict[str, dict] = {
+    "all rules kept": {},
+    "pooling instead of strides": dict(resample="pool"),
+    "no batch norm in G": dict(g_norm="none"),
+    "no batch norm in D": dict(d_norm="none"),
+    "no batch norm in G or D": dict(g_norm="none", d_norm="none"),
+    "fully connected hidden layer": dict(fc_hidden=256),
+    "sigmoid output (tanh(a/2))": dict(g_output="sigmoid"),
+    "linear output (no tanh)": dict(g_output="linear"),
+    "ReLU instead of LeakyReLU in D": dict(d_activation="relu"),
+    "PyTorch's initialisation": dict(init="default"),
+}
+
+
+def break_rule(recipe: DCGANRecipe, rule: str, **overrides) -> DCGANRecipe:
+    """``recipe`` with the DCGAN rule ``rule`` of :data:`RULE_BREAKS` broken, then ``overrides``."""
+    if not isinstance(recipe, DCGANRecipe):
+        raise ValueError(f"recipe must be a DCGANRecipe, got {type(recipe).__name__}")
+    return dataclasses.replace(recipe, **(RULE_BREAKS[choice("rule", rule, tuple(RULE_BREAKS))] | overrides))

@@ -21,7 +21,7 @@ import dataclasses
 from ..losses import GradientPenalty, WeightClipping
 from ..validation import choice, number
 
-__all__ = ["VARIANTS", "as_variant", "check_lipschitz", "lipschitz_objects"]
+__all__ = ["VARIANTS", "MITIGATIONS", "as_variant", "with_mitigation", "check_lipschitz", "lipschitz_objects"]
 
 VARIANTS: dict[str, dict] = {
     "ns": {},
@@ -42,6 +42,29 @@ def as_variant(recipe, name: str, **overrides):
     if name == "wgan-gp" and getattr(recipe, "d_norm", "none") == "batch":
         fields["d_norm"] = "layer"
     return dataclasses.replace(recipe, **(fields | overrides))
+
+
+# The mitigations of mode collapse that the Training difficulties chapter measures, as fields
+# of a ToyRecipe: D that sees more than one sample (PacGAN, minibatch std), G that looks ahead
+# at D's reaction (unrolled GAN), or the source's own fix, a WGAN-GP (through VARIANTS).
+MITIGATIONS: dict[str, dict] = {
+    "none": {},
+    "wgan-gp": VARIANTS["wgan-gp"],
+    "minibatch-std": dict(minibatch_std=True),  # Karras et al. 2018, section 3
+    "unrolled-5": dict(unroll=5),  # Metz et al. 2017: 5 look-ahead steps of D
+    "pacgan-2": dict(pack=2),  # Lin et al. 2018: D judges pairs
+    "pacgan-4": dict(pack=4),
+}
+
+
+def with_mitigation(recipe, name: str, **overrides):
+    """``recipe`` (a :class:`~gan_edu.recipes.ToyRecipe`) with the mitigation ``name`` of
+    :data:`MITIGATIONS` switched on, then ``overrides``."""
+    if not dataclasses.is_dataclass(recipe) or not hasattr(recipe, "pack"):
+        raise ValueError(f"recipe must be a ToyRecipe, got {type(recipe).__name__}")
+    if choice("name", name, tuple(MITIGATIONS)) == "wgan-gp":
+        return as_variant(recipe, "wgan-gp", **overrides)
+    return dataclasses.replace(recipe, **(MITIGATIONS[name] | overrides))
 
 
 def check_lipschitz(recipe) -> None:
