@@ -239,6 +239,15 @@ class DCGANGenerator(nn.Module):
         return self.main(z)  # (B, channels, R, R)
 
 
+def _d_head(width: int, c: DCGANConfig) -> list[nn.Module]:
+    """D's last layers, (B, width, 4, 4) -> one logit per image: a 4x4 convolution to (B, 1, 1, 1),
+    or (``fc_hidden`` > 0) flatten to (B, 16 width) -> (B, fc_hidden) -> (B, 1)."""
+    if c.fc_hidden:
+        return [nn.Flatten(), nn.Linear(width * 16, c.fc_hidden), _d_activation(c.d_activation),
+                nn.Linear(c.fc_hidden, 1)]
+    return [nn.Conv2d(width, 1, 4, 1, 0, bias=False)]
+
+
 class DCGANDiscriminator(nn.Module):
     """D: x of shape ``(B, channels, R, R)`` -> logits of shape ``(B,)``; D(x) = sigmoid(logit).
 
@@ -262,11 +271,7 @@ class DCGANDiscriminator(nn.Module):
                 _d_activation(c.d_activation),
             ]
             width *= 2
-        if c.fc_hidden:  # (B, ndf * 2^(L-1), 4, 4) -> (B, 16 C) -> (B, fc_hidden) -> (B, 1)
-            layers += [nn.Flatten(), nn.Linear(width * 16, c.fc_hidden), _d_activation(c.d_activation),
-                       nn.Linear(c.fc_hidden, 1)]
-        else:  # (B, ndf * 2^(L-1), 4, 4) -> (B, 1, 1, 1): one logit per image, no sigmoid
-            layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=False))
+        layers += _d_head(width, c)  # (B, ndf * 2^(L-1), 4, 4) -> one logit per image
         self.main = nn.Sequential(*layers)
         _init(self, c)
 
