@@ -22,6 +22,9 @@ made, so the study reports the **expected best score of k runs** as a function o
 * :func:`recipe_for` turns one drawn setting into a recipe for each loss of :data:`LOSSES`,
   and :func:`toy_study` runs the whole grid (losses x settings x seeds) on a 2D target,
   scoring each run by the sliced W1 to the data divided by its floor.
+* :data:`MIYATO_SETTINGS` are the six optimiser settings A-F of Miyato et al. (2018),
+  Table 1, and :func:`with_setting` puts one of them into a recipe, as a non-saturating
+  GAN or a WGAN-GP: the grid of the Training difficulties chapter's sensitivity sweep.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ import torch
 from .metrics.arrays import ArrayLike, as_float64
 from .validation import integer, number, random_generator
 
-__all__ = ["SearchSpace", "expected_best", "expected_best_band", "LOSSES", "recipe_for", "StudyRun", "toy_study"]
+__all__ = ["SearchSpace", "expected_best", "expected_best_band", "LOSSES", "recipe_for", "StudyRun", "toy_study",
+           "MIYATO_SETTINGS", "with_setting"]
 
 # The losses of the study: a name of gan_edu.losses.LOSSES, or a WGAN with its Lipschitz mechanism.
 LOSSES = ("ns", "minimax", "lsgan", "hinge", "wgan-gp", "wgan")
@@ -200,3 +204,30 @@ def toy_study(target: str, base, settings: list[dict], losses=LOSSES, seeds=(0,)
                 if log is not None:
                     log(runs[-1])
     return runs, floor
+
+
+# Miyato et al. (2018), Table 1: learning rate alpha, Adam's (beta1, beta2), and n_dis, the
+# number of D updates per G update. A-C are "conservative" settings; D-F are aggressive
+# ones (a ten times larger learning rate), under which their weight-clipped and gradient
+# penalised baselines broke down and spectral normalisation did not.
+MIYATO_SETTINGS: dict[str, dict] = {
+    "A": dict(lr=1e-4, betas=(0.5, 0.9), n_dis=5),
+    "B": dict(lr=1e-4, betas=(0.5, 0.999), n_dis=1),
+    "C": dict(lr=2e-4, betas=(0.5, 0.999), n_dis=1),
+    "D": dict(lr=1e-3, betas=(0.5, 0.9), n_dis=5),
+    "E": dict(lr=1e-3, betas=(0.5, 0.999), n_dis=5),
+    "F": dict(lr=1e-3, betas=(0.9, 0.999), n_dis=5),
+}
+
+
+def with_setting(recipe, setting: str, loss: str = "ns"):
+    """``recipe`` (a ToyRecipe or a DCGANRecipe) trained as ``loss`` (``"ns"``, the recipe's
+    own game, or ``"wgan-gp"``, :func:`~gan_edu.recipes.as_variant`) with the optimiser
+    setting ``setting`` of :data:`MIYATO_SETTINGS`: its learning rate for both players, its
+    betas and its n_dis D steps per G step; the rest of the recipe unchanged."""
+    from .recipes import as_variant
+    from .validation import choice
+
+    s = MIYATO_SETTINGS[choice("setting", setting, tuple(MIYATO_SETTINGS))]
+    loss = choice("loss", loss, ("ns", "wgan-gp"))
+    return as_variant(recipe, loss, lr_d=s["lr"], lr_g=s["lr"], betas=s["betas"], k=s["n_dis"])

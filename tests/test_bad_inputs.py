@@ -51,6 +51,7 @@ from gan_edu.models import (MLP, DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from gan_edu.models.dcgan import init_dcgan_weights
 from gan_edu.notebook import glue
 from gan_edu.priors import NoPrior, Normal, WithCodes, WithLabels
+from gan_edu.study import with_setting
 from gan_edu.recipes import (DCGANRecipe, break_rule, with_mitigation, Scaled, ToyRecipe, build_dcgan_trainer, build_toy_trainer, generate,
                              image_channels, load_image_dataset, rejection_sample)
 from gan_edu.schedules import get_schedule
@@ -491,6 +492,10 @@ RECIPES_AND_FEATURES = [
     bad("ToyRecipe-unroll", lambda: ToyRecipe(unroll=-1), "unroll", -1),
     bad("ToyRecipe-unroll_lr", lambda: ToyRecipe(unroll_lr=0.0), "unroll_lr", 0.0),
     bad("ToyRecipe-minibatch_std", lambda: ToyRecipe(minibatch_std="yes"), "minibatch_std", "yes"),
+    bad("ToyRecipe-init_scale", lambda: ToyRecipe(init_scale=0.0), "init_scale", 0.0),
+    bad("DCGANRecipe-init_scale", lambda: DCGANRecipe(init_scale=-2.0), "init_scale", -2.0),
+    bad("with_setting-setting", lambda: with_setting(DCGANRecipe(), "Z"), "setting", "Z"),
+    bad("with_setting-loss", lambda: with_setting(DCGANRecipe(), "A", loss="hinge"), "loss", "hinge"),
     bad("with_mitigation-name", lambda: with_mitigation(ToyRecipe(), "dropout"), "name", "dropout"),
     bad("with_mitigation-recipe", lambda: with_mitigation(DCGANRecipe(), "pacgan-2"), "recipe", shows="DCGANRecipe"),
     bad("break_rule-rule", lambda: break_rule(DCGANRecipe(), "no dropout"), "rule", "no dropout"),

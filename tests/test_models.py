@@ -76,3 +76,43 @@ def test_the_teaching_mlp_of_the_gan_network_page_is_the_library_s_generator_and
     z, x = torch.randn(16, 3), torch.randn(16, 2)
     assert torch.equal(G_lib(z), G_page(z))
     assert torch.equal(D_lib(x), D_page(x)[:, 0])
+
+
+def test_scale_weights_multiplies_matrices_and_kernels_only():
+    from torch import nn
+
+    from gan_edu.models import scale_weights
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4, 2))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    assert scale_weights(net, 3.0) is net
+    after = net.state_dict()
+    for key in before:
+        expected = before[key] * 3.0 if key in ("0.weight", "3.weight") else before[key]  # biases, BN untouched
+        torch.testing.assert_close(after[key], expected, rtol=0, atol=0)
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="factor"):
+            scale_weights(net, bad)
+    with pytest.raises(ValueError, match="module"):
+        scale_weights("net", 2.0)
+
+
+@pytest.mark.parametrize("kind", ["toy", "dcgan"])
+def test_recipe_init_scale_scales_the_seeded_initial_weights(kind):
+    import dataclasses
+
+    from gan_edu.recipes import DIGITS8, PLAIN, build_dcgan_trainer, build_toy_trainer
+
+    if kind == "toy":
+        build = lambda s: build_toy_trainer("ring8", recipe=dataclasses.replace(PLAIN, width=16, init_scale=s), device="cpu")
+    else:
+        build = lambda s: build_dcgan_trainer("digits", recipe=dataclasses.replace(DIGITS8, init_scale=s), device="cpu")
+    one, four = build(1.0), build(4.0)
+    for net in ("G", "D"):
+        a = dict(getattr(one, net).named_parameters())
+        b = dict(getattr(four, net).named_parameters())
+        assert a.keys() == b.keys()
+        for name in a:
+            factor = 4.0 if name.endswith("weight") and a[name].dim() >= 2 else 1.0
+            torch.testing.assert_close(b[name], a[name] * factor, rtol=1e-6, atol=0)

@@ -118,3 +118,30 @@ def test_toy_study_runs_every_loss_setting_and_seed_against_one_floor():
                                         p.sample(300, torch.Generator().manual_seed(10_001)))
     assert floor == pytest.approx(expected_floor, rel=1e-12)
     assert all(math.isfinite(r.score) and r.score > 1 and not r.failed for r in runs)  # 3 steps: far from the data
+
+
+def test_miyato_settings_are_table_1_of_the_paper():
+    from gan_edu.study import MIYATO_SETTINGS
+
+    # Miyato et al. (2018), Table 1, typed from the paper: (alpha, beta1, beta2, n_dis).
+    table = {"A": (1e-4, 0.5, 0.9, 5), "B": (1e-4, 0.5, 0.999, 1), "C": (2e-4, 0.5, 0.999, 1),
+             "D": (1e-3, 0.5, 0.9, 5), "E": (1e-3, 0.5, 0.999, 5), "F": (1e-3, 0.9, 0.999, 5)}
+    assert {k: (s["lr"], *s["betas"], s["n_dis"]) for k, s in MIYATO_SETTINGS.items()} == table
+
+
+def test_with_setting_puts_the_setting_into_either_recipe_and_game():
+    from gan_edu.recipes import DIGITS8, PLAIN, build_dcgan_trainer
+    from gan_edu.study import with_setting
+
+    ns = with_setting(DIGITS8, "F")
+    assert (ns.lr_d, ns.lr_g, ns.betas, ns.k, ns.loss, ns.gp_weight) == (1e-3, 1e-3, (0.9, 0.999), 5, "ns", 0.0)
+    assert (ns.resolution, ns.ngf, ns.steps) == (DIGITS8.resolution, DIGITS8.ngf, DIGITS8.steps)
+    gp = with_setting(DIGITS8, "B", loss="wgan-gp")
+    assert (gp.lr_g, gp.betas, gp.k, gp.loss, gp.gp_weight) == (1e-4, (0.5, 0.999), 1, "wgan", 10.0)
+    toy_gp = with_setting(PLAIN, "D", loss="wgan-gp")  # the setting's lr and n_dis, not WGAN-GP's own
+    assert (toy_gp.lr_d, toy_gp.k, toy_gp.betas, toy_gp.r1_gamma) == (1e-3, 5, (0.5, 0.9), 0.0)
+    trainer = build_dcgan_trainer("digits", recipe=gp, device="cpu")
+    assert [g["lr"] for g in trainer.opt_d.param_groups] == [1e-4] and trainer.opt_d.defaults["betas"] == (0.5, 0.999)
+    for bad, name in ((dict(setting="G"), "setting"), (dict(setting="A", loss="wgan"), "loss")):
+        with pytest.raises(ValueError, match=name):
+            with_setting(DIGITS8, **bad)

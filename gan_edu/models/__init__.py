@@ -2,11 +2,13 @@
 
 * ``mlp``: fully connected nets for low-dimensional data (the toy chapters);
 * ``dcgan``: the convolutional nets of Radford et al. (2016) for images;
-* ``dirac``: the Dirac-GAN's one-parameter players (Mescheder et al. 2018).
+* ``dirac``: the Dirac-GAN's one-parameter players (Mescheder et al. 2018);
+* ``init``: :func:`scale_weights`, the initialisation scale of a sensitivity sweep.
 """
 
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .dirac import LinearCritic, PointMass
+from .init import scale_weights
 from .mlp import MLP, Discriminator, Generator
 
-__all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "PointMass", "LinearCritic"]
+__all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "PointMass", "LinearCritic", "scale_weights"]

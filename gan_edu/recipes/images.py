@@ -60,6 +60,7 @@ class DCGANRecipe:
     g_output: str = "tanh"  # G's output: "tanh", "sigmoid" (2 sigmoid - 1 = tanh(a / 2)), "linear"
     d_activation: str = "leaky_relu"  # or "relu", in D's hidden layers
     init: str = "dcgan"  # N(0, 0.02) weights, or "default": PyTorch's initialisation
+    init_scale: float = 1.0  # every initial weight matrix and kernel times this (N(0, 0.02 s) with "dcgan")
     gp_weight: float = 0.0  # > 0: the gradient penalty of WGAN-GP with this weight
     clip: float = 0.0  # > 0: WGAN's weight clipping to [-clip, clip]
     # Convolutions run faster on (N, H, W, C) tensors on CPUs (oneDNN) and GPUs (tensor cores):
@@ -70,7 +71,7 @@ class DCGANRecipe:
         for name in ("resolution", "latent_dim", "ngf", "ndf", "steps", "batch_size", "k"):
             object.__setattr__(self, name, integer(name, getattr(self, name)))
         choice("resolution", self.resolution, RESOLUTIONS)
-        for name in ("lr_d", "lr_g"):
+        for name in ("lr_d", "lr_g", "init_scale"):
             object.__setattr__(self, name, number(name, getattr(self, name), minimum=0, strict_minimum=True))
         object.__setattr__(self, "loss", choice("loss", self.loss, sorted(LOSSES)))
         for name in ("g_norm", "d_norm"):
@@ -190,6 +191,7 @@ def build_dcgan_trainer(dataset: str = "digits", *, seed: int = 0, steps: int | 
     fields of the :class:`TrainConfig` (``precision``, ``channels_last``, ``compile``,
     ``checkpoint_every``, ...).
     """
+    from ..models import scale_weights
     from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
 
     if recipe is not None and not isinstance(recipe, DCGANRecipe):
@@ -207,6 +209,8 @@ def build_dcgan_trainer(dataset: str = "digits", *, seed: int = 0, steps: int | 
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, caller's RNG untouched
         torch.manual_seed(seed)
         G, D = DCGANGenerator(nets), DCGANDiscriminator(nets)
+        scale_weights(G, recipe.init_scale)
+        scale_weights(D, recipe.init_scale)
     penalty, constraint = lipschitz_objects(recipe)
     game = GAN(G, D, loss=recipe.loss, penalty=penalty, constraint=constraint)
     return Trainer(game, data, recipe.config(seed=seed, device=device, **config))

@@ -33,7 +33,7 @@ from ..distributions import TOY_NAMES, GaussianMixture, toy
 from ..games import GAN, UnrolledGAN
 from ..priors import as_inputs
 from ..losses import LOSSES, R1Penalty
-from ..models import Discriminator, Generator
+from ..models import Discriminator, Generator, scale_weights
 from ..models.mlp import ACTIVATIONS, NORMS
 from ..train import History, TrainConfig, Trainer
 from ..validation import choice, integer, number, random_generator
@@ -54,6 +54,7 @@ class ToyRecipe:
     depth: int = 4  # hidden layers, G and D (3 -> 4 gained ~5 points of HQ)
     activation: str = "leaky_relu"
     init: str = "default"  # "kaiming": He initialisation of the hidden layers of G and D
+    init_scale: float = 1.0  # every initial weight matrix of G and D times this (gan_edu.models.scale_weights)
     g_norm: str = "none"  # normalisation in G's hidden layers ("none", "batch", "layer"); D has none
     latent_dim: int = 4
     categories: int = 0  # K > 0: z_0 becomes a discrete code of K values (gan_edu.models.Generator)
@@ -88,7 +89,7 @@ class ToyRecipe:
         for name in ("width", "depth", "latent_dim", "steps", "batch_size", "k", "threads", "r1_every", "pack"):
             object.__setattr__(self, name, integer(name, getattr(self, name)))
         object.__setattr__(self, "categories", integer("categories", self.categories, minimum=0))
-        for name in ("scale", "noise_scale"):
+        for name in ("scale", "noise_scale", "init_scale"):
             object.__setattr__(self, name, number(name, getattr(self, name), minimum=0, strict_minimum=True))
         object.__setattr__(self, "r1_gamma", number("r1_gamma", self.r1_gamma, minimum=0))
         object.__setattr__(self, "unroll", integer("unroll", self.unroll, minimum=0))
@@ -243,6 +244,8 @@ def build_toy_trainer(name: str, *, loss: str | None = None, seed: int = 0, step
                       recipe.g_norm, recipe.init, recipe.categories, recipe.noise_scale)
         D = Discriminator(data.dim, recipe.width, recipe.depth, recipe.activation, "none", recipe.init,
                           pack=recipe.pack, minibatch_std=recipe.minibatch_std)
+        scale_weights(G, recipe.init_scale)
+        scale_weights(D, recipe.init_scale)
     penalty, constraint = lipschitz_objects(recipe)
     if recipe.r1_gamma > 0:
         penalty = R1Penalty(recipe.r1_gamma, recipe.r1_every)
