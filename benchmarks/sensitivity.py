@@ -21,8 +21,8 @@ sliced W1 to fresh data over its floor; a run fails when it misses a mode or div
 For each axis the table gives every value's outcome per seed, and the smallest change from
 the recipe's value, on each side, that makes at least one seed fail.
 
-    .venv/bin/python benchmarks/sensitivity.py --part digits    # ~20 min on 2 cores
-    .venv/bin/python benchmarks/sensitivity.py --part toy       # ~15 min
+    .venv/bin/python benchmarks/sensitivity.py --part digits    # ~16 min on 2 cores
+    .venv/bin/python benchmarks/sensitivity.py --part toy       # ~14 min
     .venv/bin/python benchmarks/sensitivity.py --part digits --axis lr --values 10 20 40 --base-seeds 3
 """
 
@@ -105,6 +105,18 @@ def toy_score(recipe, seed: int, real: torch.Tensor, floor: float) -> tuple[floa
     return mode_coverage(x, p).modes, sliced_wasserstein(x, real) / floor, result.seconds
 
 
+def memoised(run):
+    """``run(recipe, seed)`` computed once per (recipe, seed): the recipe itself is on every axis."""
+    cache = {}
+
+    def cached(recipe, seed):
+        if (recipe, seed) not in cache:
+            cache[recipe, seed] = run(recipe, seed)
+        return cache[recipe, seed]
+
+    return cached
+
+
 def flips(base_value, rows, failed):
     """The values nearest to ``base_value`` below and above it at which some seed fails."""
     below = [v for v, runs in rows if v < base_value and any(failed(r) for r in runs)]
@@ -118,13 +130,7 @@ def part_digits(args) -> None:
     floor = fid_noise_floor()
     recipe = dataclasses.replace(DIGITS8, steps=args.steps)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs; 8 x 8 digits, {args.steps} G steps; FID floor {floor:.1f}")
-    cache = {}  # (recipe, seed) -> (FID, seconds): the recipe itself appears on every axis
-
-    def score(r, seed):
-        if (r, seed) not in cache:
-            cache[r, seed] = digits_score(r, seed, real)
-        return cache[r, seed]
-
+    score = memoised(lambda r, seed: digits_score(r, seed, real))
     base = [score(recipe, s) for s in range(args.base_seeds)]
     fids = np.array([f for f, _ in base])
     limit = 3 * np.nanmedian(fids)
@@ -169,14 +175,11 @@ def part_toy(args) -> None:
     seeds = range(args.seeds)
     print(f"{'axis':<16} {'value':>7}   " + " ".join(f"{'seed ' + str(s):>12}" for s in seeds) + f" {'failed':>7} {'s/run':>6}")
     print(f"{'':<16} {'':>7}   " + " ".join(f"{'modes W1/fl':>12}" for _ in seeds))
-    done = {}
+    score = memoised(lambda r, seed: toy_score(r, seed, real, floor))
     for name, base_value, grid in axes(recipe, grids(TOY_GRIDS, args)):
         rows = []
         for value, r in grid:
-            if r in done:  # the recipe itself appears on several axes
-                runs = done[r]
-            else:
-                runs = done[r] = [toy_score(r, s, real, floor) for s in seeds]
+            runs = [score(r, s) for s in seeds]
             rows.append((value, runs))
             print(f"{name:<16} {value:>7g}   " + " ".join(f"{m:5.0f} {w:6.2f}" for m, w, _ in runs)
                   + f" {sum(map(failed, runs)):>4d}/{len(runs)} {np.mean([t for *_, t in runs]):6.1f}", flush=True)
