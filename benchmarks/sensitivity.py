@@ -40,7 +40,7 @@ import torch
 from gan_edu.distributions import toy
 from gan_edu.features import digit_fid, fid_noise_floor, real_halves
 from gan_edu.guards import DivergenceError
-from gan_edu.metrics import mode_coverage, sliced_wasserstein
+from gan_edu.metrics import mode_coverage, sliced_wasserstein_floor, sliced_wasserstein_over_floor
 from gan_edu.recipes import DIGITS8, GRID25, build_dcgan_trainer, train_toy
 from gan_edu.study import MIYATO_SETTINGS, with_setting
 
@@ -69,6 +69,7 @@ DIGITS_GRIDS = {"lr": (0.2, 0.4, 1.0, 1.4, 2.0, 3.0, 4.0, 6.0, 10.0), "beta1": (
                 "beta2": (0.9, 0.99, 0.999), "n_critic": (1, 2, 5), "init_scale": (0.1, 0.3, 1.0, 3.0, 10.0)}
 TOY_GRIDS = {"lr": (0.25, 0.5, 1.0, 2.0, 4.0), "beta1": (0.0, 0.5, 0.9), "beta2": (0.9, 0.999),
              "n_critic": (1, 2), "init_scale": (0.3, 1.0, 3.0)}
+N_TOY, TOY_SEEDS = 2500, (10_001, 10_002)  # grid25 samples per run; seeds of the reference and floor sets
 
 
 def grids(default: dict, args) -> dict:
@@ -91,7 +92,7 @@ def digits_score(recipe, seed: int, real: torch.Tensor) -> tuple[float, float]:
     return (digit_fid(real, fake) if torch.isfinite(fake).all() else math.nan), seconds
 
 
-def toy_score(recipe, seed: int, real: torch.Tensor, floor: float) -> tuple[float, float, float]:
+def toy_score(recipe, seed: int) -> tuple[float, float, float]:
     """(modes, sliced W1 / floor, seconds) of one grid25 run; nan when it diverged."""
     p = toy("grid25")
     start = time.perf_counter()
@@ -99,10 +100,10 @@ def toy_score(recipe, seed: int, real: torch.Tensor, floor: float) -> tuple[floa
         result = train_toy("grid25", recipe=recipe, seed=seed, device="cpu")
     except DivergenceError:
         return math.nan, math.nan, time.perf_counter() - start
-    x = result.sample(len(real))
+    x = result.sample(N_TOY)
     if not torch.isfinite(x).all():
         return math.nan, math.nan, result.seconds
-    return mode_coverage(x, p).modes, sliced_wasserstein(x, real) / floor, result.seconds
+    return mode_coverage(x, p).modes, sliced_wasserstein_over_floor(x, p, seeds=TOY_SEEDS), result.seconds
 
 
 def memoised(run):
@@ -166,8 +167,7 @@ def part_digits(args) -> None:
 
 def part_toy(args) -> None:
     p = toy("grid25")
-    real = p.sample(2500, torch.Generator().manual_seed(10_001))
-    floor = sliced_wasserstein(p.sample(2500, torch.Generator().manual_seed(10_002)), real)
+    floor = sliced_wasserstein_floor(p, N_TOY, seeds=TOY_SEEDS)
     recipe = GRID25 if args.steps is None else dataclasses.replace(GRID25, steps=args.steps)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs; grid25, the library's recipe, {recipe.steps} steps; "
           f"sliced W1 floor {floor:.4f}; failed: fewer than 25 modes or diverged\n")
@@ -175,7 +175,7 @@ def part_toy(args) -> None:
     seeds = range(args.seeds)
     print(f"{'axis':<16} {'value':>7}   " + " ".join(f"{'seed ' + str(s):>12}" for s in seeds) + f" {'failed':>7} {'s/run':>6}")
     print(f"{'':<16} {'':>7}   " + " ".join(f"{'modes W1/fl':>12}" for _ in seeds))
-    score = memoised(lambda r, seed: toy_score(r, seed, real, floor))
+    score = memoised(toy_score)
     for name, base_value, grid in axes(recipe, grids(TOY_GRIDS, args)):
         rows = []
         for value, r in grid:

@@ -26,7 +26,7 @@ import time
 import torch
 
 from gan_edu.distributions import toy
-from gan_edu.metrics import mode_coverage, mode_spread, sliced_wasserstein
+from gan_edu.metrics import mode_coverage, mode_spread, sliced_wasserstein_over_floor
 from gan_edu.recipes import TOY_RECIPES, build_toy_trainer, rejection_sample
 
 ANCHORS = {  # (ring modes, ring HQ %, grid modes, grid HQ %, grid reverse KL) from shared/ANCHORS.md
@@ -52,13 +52,6 @@ def _parse_override(text: str) -> tuple[str, object]:
     return key, type(getattr(TOY_RECIPES["ring8"], key))(value)
 
 
-def w1_over_floor(samples: torch.Tensor, data) -> float:
-    """Sliced W1 of ``samples`` to fresh data, divided by that of two real sets of the same size (the floor)."""
-    real = data.sample(len(samples), torch.Generator().manual_seed(10_000))
-    floor = sliced_wasserstein(real, data.sample(len(samples), torch.Generator().manual_seed(20_000)))
-    return sliced_wasserstein(samples, real) / floor
-
-
 def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
     """(modes, HQ, KL, spread) of G's samples, (modes, HQ, KL) after rejection by D, training seconds,
     sliced W1 over its floor of G's samples, and of the samples after rejection."""
@@ -73,8 +66,8 @@ def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
     raw = mode_coverage(samples, data)
     kept = rejection_sample(trainer, N_EVAL).cpu() / recipe.scale
     drs = mode_coverage(kept, data)
-    return (*raw[:3], mode_spread(samples, data), *drs[:3], seconds, w1_over_floor(samples, data),
-            w1_over_floor(kept, data))
+    return (*raw[:3], mode_spread(samples, data), *drs[:3], seconds, sliced_wasserstein_over_floor(samples, data),
+            sliced_wasserstein_over_floor(kept, data))
 
 
 def main() -> None:

@@ -172,19 +172,19 @@ def toy_study(target: str, base, settings: list[dict], losses=LOSSES, seeds=(0,)
     """
     from .distributions import toy
     from .guards import DivergenceError
-    from .metrics import mode_coverage, sliced_wasserstein
+    from .metrics import mode_coverage, sliced_wasserstein_floor, sliced_wasserstein_over_floor
     from .recipes import build_toy_trainer
 
     p = toy(target)
-    real = p.sample(n_eval, torch.Generator().manual_seed(10_001))
-    floor = sliced_wasserstein(p.sample(n_eval, torch.Generator().manual_seed(10_002)), real)
+    reference_seeds = (10_001, 10_002)  # of the reference set and of the floor's second set
+    floor = sliced_wasserstein_floor(p, n_eval, seeds=reference_seeds)
     scale = base.scale
 
     def score(trainer) -> tuple[float, int]:
         x = trainer.sample(n_eval).float().cpu() / scale
         if not torch.isfinite(x).all():
             return math.nan, 0
-        return sliced_wasserstein(x, real) / floor, mode_coverage(x, p).modes
+        return sliced_wasserstein_over_floor(x, p, seeds=reference_seeds), mode_coverage(x, p).modes
 
     untrained = score(build_toy_trainer(target, recipe=base, device=device))
     runs = []

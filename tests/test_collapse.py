@@ -2,6 +2,7 @@
 and the theory of why G drops modes (gan_edu.theory.collapse), against hand computations,
 scipy quadrature and finite differences."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -39,6 +40,31 @@ def test_packed_losses_average_over_packs():
     logits = D(x)
     packs = D.net(x.reshape(2, 8)).squeeze(-1)
     assert torch.allclose(logits.mean(), packs.mean(), atol=1e-7)
+
+
+def test_packed_dcgan_discriminator_stacks_packs_along_channels_and_wraps_the_last_one():
+    from gan_edu.models.dcgan import DCGANConfig, DCGANDiscriminator
+
+    torch.manual_seed(3)
+    D = DCGANDiscriminator(DCGANConfig(resolution=8, channels=3, ndf=4, d_norm="none", pack=2)).eval()
+    x = torch.randn(5, 3, 8, 8)
+    packs = torch.stack([torch.cat([x[0], x[1]]), torch.cat([x[2], x[3]]), torch.cat([x[4], x[0]])])  # (3, 6, 8, 8)
+    expected = D.main(packs).reshape(3).repeat_interleave(2)[:5]
+    assert D.main[0].in_channels == 6
+    assert torch.allclose(D(x), expected, atol=1e-6)
+    assert torch.allclose(D(x.contiguous(memory_format=torch.channels_last)), expected, atol=1e-6)
+
+
+def test_packed_dcgan_recipe_reaches_the_discriminator_and_trains():
+    from gan_edu.recipes import DCGAN_RECIPES, build_dcgan_trainer
+
+    recipe = dataclasses.replace(DCGAN_RECIPES["stacked-digits"], resolution=8, ngf=8, ndf=8, pack=2, steps=2)
+    trainer = build_dcgan_trainer("stacked-digits", recipe=recipe, device="cpu")
+    assert trainer.game.D.main[0].in_channels == 6
+    trainer.fit()
+    assert trainer.step == 2
+    with pytest.raises(ValueError, match="pack"):
+        dataclasses.replace(recipe, pack=0)
 
 
 def test_minibatch_std_feature_is_the_mean_std_of_the_last_hidden_layer():

@@ -7,7 +7,9 @@ import pytest
 import scipy.stats
 import torch
 
-from gan_edu.metrics import sliced_wasserstein, wasserstein_1d_empirical
+from gan_edu.distributions import toy
+from gan_edu.metrics import (sliced_wasserstein, sliced_wasserstein_floor, sliced_wasserstein_over_floor,
+                             wasserstein_1d_empirical)
 
 
 @pytest.mark.parametrize("n, m", [(50, 70), (200, 200), (1, 9)])
@@ -47,7 +49,36 @@ def test_default_directions_are_fixed_so_two_calls_compare():
     assert sliced_wasserstein(x, y) == sliced_wasserstein(x, y)
 
 
+def test_over_floor_divides_by_two_real_sets_drawn_from_the_seeds():
+    p = toy("ring8")
+    x = p.sample(300, torch.Generator().manual_seed(5)) * 1.1  # a generator 10 % too wide
+    ref, other = (p.sample(300, torch.Generator().manual_seed(s)).numpy() for s in (7, 8))
+    theta = torch.randn(2, 256, generator=torch.Generator().manual_seed(0), dtype=torch.float64).numpy()
+    theta /= np.linalg.norm(theta, axis=0)  # the default directions of sliced_wasserstein
+
+    def by_scipy(a, b):
+        return np.mean([scipy.stats.wasserstein_distance(a @ t, b @ t) for t in theta.T])
+
+    expected = by_scipy(x.numpy(), ref) / by_scipy(other, ref)
+    assert sliced_wasserstein_over_floor(x, p, seeds=(7, 8)) == pytest.approx(expected, rel=1e-9)
+    assert sliced_wasserstein_floor(p, 300, seeds=(7, 8)) == pytest.approx(by_scipy(other, ref), rel=1e-9)
+
+
+def test_over_floor_is_about_one_for_the_distribution_itself_and_large_for_a_shifted_one():
+    p = toy("grid25")
+    own = [sliced_wasserstein_over_floor(p.sample(1000, torch.Generator().manual_seed(s)), p) for s in range(12)]
+    assert 0.8 < np.mean(own) < 1.25 and max(own) < 2.0
+    shifted = p.sample(1000, torch.Generator().manual_seed(99)) + torch.tensor([1.0, 0.0])  # half a grid step
+    assert sliced_wasserstein_over_floor(shifted, p) > 3
+
+
 @pytest.mark.parametrize("make, name", [
+    (lambda: sliced_wasserstein_over_floor(np.zeros(5), toy("ring8")), "samples"),
+    (lambda: sliced_wasserstein_over_floor(np.zeros((5, 2)), "ring8"), "distribution"),
+    (lambda: sliced_wasserstein_over_floor(np.zeros((5, 2)), toy("ring8"), seeds=(1, 1)), "seeds"),
+    (lambda: sliced_wasserstein_over_floor(np.zeros((5, 2)), toy("ring8"), seeds=(1,)), "seeds"),
+    (lambda: sliced_wasserstein_over_floor(np.zeros((5, 2)), toy("ring8"), seeds=(1, -2)), "seeds"),
+    (lambda: sliced_wasserstein_floor(toy("ring8"), 0), "n"),
     (lambda: sliced_wasserstein(np.zeros((5, 2)), np.zeros((5, 3))), "same dimension"),
     (lambda: sliced_wasserstein(np.zeros(5), np.zeros(5)), "x"),
     (lambda: sliced_wasserstein(np.zeros((0, 2)), np.zeros((5, 2))), "x"),

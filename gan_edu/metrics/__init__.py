@@ -32,7 +32,9 @@ recall the fraction of real points inside some ball of a generated point (covera
 
 **Sliced Wasserstein-1** (:func:`sliced_wasserstein`): the exact 1D W1 between the
 empirical distributions of projections, averaged over random directions; a distance
-between distributions, where mode coverage only counts modes.
+between distributions, where mode coverage only counts modes;
+:func:`sliced_wasserstein_over_floor` reports it in units of its floor (real against real,
+:func:`sliced_wasserstein_floor`).
 
 One module per idea: :mod:`.modes`, :mod:`.fid`, :mod:`.precision_recall`, :mod:`.sliced`.
 """
@@ -40,11 +42,12 @@ One module per idea: :mod:`.modes`, :mod:`.fid`, :mod:`.precision_recall`, :mod:
 from .fid import fid_from_features, frechet_distance, gaussian_statistics
 from .modes import ModeCoverage, mode_coverage, mode_spread, nearest_mode
 from .precision_recall import PrecisionRecall, precision_recall
-from .sliced import sliced_wasserstein, wasserstein_1d_empirical
+from .sliced import (sliced_wasserstein, sliced_wasserstein_floor, sliced_wasserstein_over_floor,
+                     wasserstein_1d_empirical)
 
 __all__ = [
     "ModeCoverage", "mode_coverage", "mode_spread", "nearest_mode",
     "frechet_distance", "gaussian_statistics", "fid_from_features",
     "PrecisionRecall", "precision_recall",
-    "sliced_wasserstein", "wasserstein_1d_empirical",
+    "sliced_wasserstein", "sliced_wasserstein_floor", "sliced_wasserstein_over_floor", "wasserstein_1d_empirical",
 ]

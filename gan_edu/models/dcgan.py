@@ -18,7 +18,8 @@ each rule, one at a time, its options break one of them: ``resample="pool"`` (po
 upsampling instead of strided convolutions), ``fc_hidden`` (a fully connected hidden
 layer in each net), ``g_output`` (G's output sigmoid or unbounded instead of tanh),
 ``d_activation="relu"`` (ReLU in D) and ``init="default"`` (PyTorch's initialisation);
-``g_norm``/``d_norm`` do the same for batch normalisation.
+``g_norm``/``d_norm`` do the same for batch normalisation. ``pack`` makes D a PacGAN
+discriminator (Lin et al. 2018), against mode collapse.
 
 The layer sizes follow pytorch/examples ``dcgan/main.py``: for ``resolution=64``,
 ``channels=3``, ``latent_dim=100``, ``ngf=ndf=64`` the modules (and their
@@ -85,6 +86,10 @@ class DCGANConfig:
     * ``d_activation``: ``"leaky_relu"`` (LeakyReLU(0.2), the paper's) or ``"relu"`` in D's hidden layers;
     * ``init``: ``"dcgan"`` (every weight ~ N(0, 0.02), :func:`init_dcgan_weights`; the
       ``fc_hidden`` layers too, with zero biases) or ``"default"`` (PyTorch's initialisation).
+
+    ``pack = m > 1`` is PacGAN's discriminator (Lin et al. 2018; "PacDCGAN" in their
+    stacked-MNIST experiment): D judges *packs* of m images stacked along the channels,
+    so its first convolution reads ``m * channels`` of them (see :class:`DCGANDiscriminator`).
     """
 
     resolution: int = 64
@@ -99,12 +104,14 @@ class DCGANConfig:
     g_output: str = "tanh"
     d_activation: str = "leaky_relu"
     init: str = "dcgan"
+    pack: int = 1
 
     def __post_init__(self) -> None:
         for name in ("resolution", "channels", "latent_dim", "ngf", "ndf"):
             # A numpy integer becomes a plain int (n_layers needs int.bit_length); frozen, hence object.__setattr__.
             object.__setattr__(self, name, integer(name, getattr(self, name)))
         object.__setattr__(self, "fc_hidden", integer("fc_hidden", self.fc_hidden, minimum=0))
+        object.__setattr__(self, "pack", integer("pack", self.pack, minimum=1))
         choice("resolution", self.resolution, RESOLUTIONS)
         choice("channels", self.channels, (1, 3))
         for name in ("g_norm", "d_norm"):
@@ -254,6 +261,11 @@ class DCGANDiscriminator(nn.Module):
     Widths for R = 64, ndf = 64: 3 (64x64) -> 64 (32x32) -> 128 (16x16) -> 256 (8x8) -> 512 (4x4) -> 1 (1x1).
     No batch norm on the first layer (D's input); at R = 8 that leaves none at all.
     Weights are initialised with :func:`init_dcgan_weights` (``config.init``).
+
+    With ``config.pack = m > 1`` images ``m*j .. m*j + m - 1`` of a batch form pack j, stacked
+    along the channels into one ``(m * channels, R, R)`` input, as PacGAN's code does; a last,
+    incomplete pack is filled up with the first images of the batch. Each image gets the
+    logit of its pack, so the mean of a loss over images is its mean over packs.
     """
 
     def __init__(self, config: DCGANConfig | None = None) -> None:
@@ -261,7 +273,7 @@ class DCGANDiscriminator(nn.Module):
         self.config = c = _config(config)
         width = c.ndf
         layers: list[nn.Module] = [  # (B, channels, R, R) -> (B, ndf, R/2, R/2)
-            *_down(c.channels, width, c.resample, bias=False),
+            *_down(c.channels * c.pack, width, c.resample, bias=False),
             _d_activation(c.d_activation),  # no batch norm on D's input
         ]
         for _ in range(c.n_layers - 1):  # (B, C, H, W) -> (B, 2C, H/2, W/2)
@@ -276,4 +288,10 @@ class DCGANDiscriminator(nn.Module):
         _init(self, c)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.main(x).reshape(x.shape[0])  # (B, 1, 1, 1) or (B, 1) -> (B,)
+        m, n = self.config.pack, x.shape[0]
+        if m == 1:
+            return self.main(x).reshape(n)  # (B, 1, 1, 1) or (B, 1) -> (B,)
+        packs = -(-n // m)  # (B, C, R, R) -> (ceil(B / m), m * C, R, R): pack j = images m*j .. m*j + m - 1
+        index = torch.arange(packs * m, device=x.device) % n
+        x = x[index].reshape(packs, m * x.shape[1], *x.shape[2:])
+        return self.main(x).reshape(packs).repeat_interleave(m)[:n]  # each image: its pack's logit

@@ -37,7 +37,8 @@ class DCGANRecipe:
     The optimiser settings are the DCGAN paper's (Adam, lr 2e-4, betas (0.5, 0.999));
     only the sizes and the number of steps change between data sets. ``resample``,
     ``fc_hidden``, ``g_output``, ``d_activation`` and ``init`` go to :class:`DCGANConfig`
-    (which checks them): each breaks one architecture rule of the paper, for its ablation.
+    (which checks them): each breaks one architecture rule of the paper, for its ablation;
+    so does ``pack`` (PacGAN's discriminator, against mode collapse).
     """
 
     resolution: int = 16
@@ -61,6 +62,7 @@ class DCGANRecipe:
     d_activation: str = "leaky_relu"  # or "relu", in D's hidden layers
     init: str = "dcgan"  # N(0, 0.02) weights, or "default": PyTorch's initialisation
     init_scale: float = 1.0  # every initial weight matrix and kernel times this (N(0, 0.02 s) with "dcgan")
+    pack: int = 1  # > 1: PacGAN's D, judging packs of this many images (a mitigation of mode collapse)
     gp_weight: float = 0.0  # > 0: the gradient penalty of WGAN-GP with this weight
     clip: float = 0.0  # > 0: WGAN's weight clipping to [-clip, clip]
     # Convolutions run faster on (N, H, W, C) tensors on CPUs (oneDNN) and GPUs (tensor cores):
@@ -93,8 +95,8 @@ class DCGANRecipe:
         return TrainConfig(**fields)
 
 
-# The DCGANRecipe fields passed on to DCGANConfig as they are: the ablations of the paper's rules.
-_ABLATIONS = ("resample", "fc_hidden", "g_output", "d_activation", "init")
+# The DCGANRecipe fields passed on to DCGANConfig as they are: the ablations of the paper's rules, and packing.
+_ABLATIONS = ("resample", "fc_hidden", "g_output", "d_activation", "init", "pack")
 
 _FULL = DCGANRecipe(resolution=32, latent_dim=100, ngf=64, ndf=64, steps=20_000, batch_size=128, lr_d=2e-4, lr_g=2e-4)
 DCGAN_RECIPES: dict[str, DCGANRecipe] = {

@@ -60,7 +60,7 @@ MITIGATIONS: dict[str, dict] = {
 def with_mitigation(recipe, name: str, **overrides):
     """``recipe`` (a :class:`~gan_edu.recipes.ToyRecipe`) with the mitigation ``name`` of
     :data:`MITIGATIONS` switched on, then ``overrides``."""
-    if not dataclasses.is_dataclass(recipe) or not hasattr(recipe, "pack"):
+    if not dataclasses.is_dataclass(recipe) or not all(hasattr(recipe, f) for f in ("pack", "minibatch_std", "unroll")):
         raise ValueError(f"recipe must be a ToyRecipe, got {type(recipe).__name__}")
     if choice("name", name, tuple(MITIGATIONS)) == "wgan-gp":
         return as_variant(recipe, "wgan-gp", **overrides)
