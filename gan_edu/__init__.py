@@ -6,7 +6,7 @@ Modules, one idea each:
 * :mod:`gan_edu.data` -- image data sets: offline digits, stacked digits, MNIST/CIFAR loaders;
 * :mod:`gan_edu.theory` -- the analytic theory: D*, the value function, KL, JS (source eqs. 6-15);
 * :mod:`gan_edu.losses` -- the GAN losses on logits (source eqs. 1-5) and their variants;
-* :mod:`gan_edu.models` -- generator and discriminator networks (MLP, DCGAN);
+* :mod:`gan_edu.models` -- generator and discriminator networks (MLP, DCGAN) and blocks (self-attention);
 * :mod:`gan_edu.games` -- each GAN variant as players and their losses (GAN, InfoGAN, CycleGAN, ...);
 * :mod:`gan_edu.priors` -- what generators are fed: z, z with labels, z with codes;
 * :mod:`gan_edu.schedules` -- the order of the updates: alternating (the source's) or simultaneous;
@@ -16,6 +16,7 @@ Modules, one idea each:
 * :mod:`gan_edu.metrics` -- mode coverage, Frechet distance, precision and recall;
 * :mod:`gan_edu.features` -- the digit classifier whose features the image FIDs use;
 * :mod:`gan_edu.images` -- image grids;
+* :mod:`gan_edu.sampling` -- sampling z at test time: BigGAN's truncated normal;
 * :mod:`gan_edu.notebook` -- `glue`: numbers a notebook hands to the chapter pages;
 * :mod:`gan_edu.files`, :mod:`gan_edu.validation` -- atomic writes; argument checks;
 * :mod:`gan_edu.recipes` -- tested default settings for the book's experiments.

@@ -3,12 +3,15 @@
 * ``mlp``: fully connected nets for low-dimensional data (the toy chapters);
 * ``dcgan``: the convolutional nets of Radford et al. (2016) for images;
 * ``dirac``: the Dirac-GAN's one-parameter players (Mescheder et al. 2018);
-* ``init``: :func:`scale_weights`, the initialisation scale of a sensitivity sweep.
+* ``init``: :func:`scale_weights`, the initialisation scale of a sensitivity sweep;
+* ``blocks``: :class:`SelfAttention`, SAGAN's self-attention over feature-map positions.
 """
 
+from .blocks import SelfAttention
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .dirac import LinearCritic, PointMass
 from .init import scale_weights
 from .mlp import MLP, Discriminator, Generator
 
-__all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "PointMass", "LinearCritic", "scale_weights"]
+__all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "PointMass", "LinearCritic", "scale_weights",
+           "SelfAttention"]
