@@ -29,9 +29,9 @@ def truncated_normal(shape, threshold: float, generator: torch.Generator | None 
     ``ValueError`` for a threshold that is not a number > 0 (NaN included) or a bad shape.
     """
     threshold = number("threshold", threshold, minimum=0, strict_minimum=True, finite=False)
-    if isinstance(shape, int) or (isinstance(shape, torch.Size)):
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if not isinstance(shape, (tuple, list)):
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):  # a torch.Size is a tuple
         raise ValueError(f"shape must be a tuple of integers >= 0, got {shape!r}")
     shape = tuple(integer("shape", n, minimum=0) for n in shape)
     random_generator("generator", generator)

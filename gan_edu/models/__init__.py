@@ -4,7 +4,8 @@
 * ``dcgan``: the convolutional nets of Radford et al. (2016) for images;
 * ``dirac``: the Dirac-GAN's one-parameter players (Mescheder et al. 2018);
 * ``init``: :func:`scale_weights`, the initialisation scale of a sensitivity sweep;
-* ``blocks``: :class:`SelfAttention`, SAGAN's self-attention over feature-map positions.
+* ``blocks``: :class:`SelfAttention`, SAGAN's self-attention over feature-map positions;
+* ``packing``: PacGAN's packs of samples, for both discriminators.
 """
 
 from .blocks import SelfAttention

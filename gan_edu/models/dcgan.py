@@ -39,6 +39,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validation import choice, integer
+from .packing import pack_samples, unpack_logits
 
 __all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "ScaledSigmoid", "RESOLUTIONS",
            "NORMS", "RESAMPLES", "G_OUTPUTS", "D_ACTIVATIONS", "INITS"]
@@ -263,9 +264,9 @@ class DCGANDiscriminator(nn.Module):
     Weights are initialised with :func:`init_dcgan_weights` (``config.init``).
 
     With ``config.pack = m > 1`` images ``m*j .. m*j + m - 1`` of a batch form pack j, stacked
-    along the channels into one ``(m * channels, R, R)`` input, as PacGAN's code does; a last,
-    incomplete pack is filled up with the first images of the batch. Each image gets the
-    logit of its pack, so the mean of a loss over images is its mean over packs.
+    along the channels into one ``(m * channels, R, R)`` input, as PacGAN's code does
+    (:mod:`gan_edu.models.packing`, shared with the MLP discriminator); each image gets the
+    logit of its pack.
     """
 
     def __init__(self, config: DCGANConfig | None = None) -> None:
@@ -291,7 +292,5 @@ class DCGANDiscriminator(nn.Module):
         m, n = self.config.pack, x.shape[0]
         if m == 1:
             return self.main(x).reshape(n)  # (B, 1, 1, 1) or (B, 1) -> (B,)
-        packs = -(-n // m)  # (B, C, R, R) -> (ceil(B / m), m * C, R, R): pack j = images m*j .. m*j + m - 1
-        index = torch.arange(packs * m, device=x.device) % n
-        x = x[index].reshape(packs, m * x.shape[1], *x.shape[2:])
-        return self.main(x).reshape(packs).repeat_interleave(m)[:n]  # each image: its pack's logit
+        packed = pack_samples(x, m)  # (B, C, R, R) -> (ceil(B / m), m * C, R, R)
+        return unpack_logits(self.main(packed).reshape(len(packed)), m, n)  # each image: its pack's logit

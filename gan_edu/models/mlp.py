@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..validation import choice, integer, number
+from .packing import pack_samples, unpack_logits
 
 __all__ = ["MLP", "Generator", "Discriminator", "ACTIVATIONS", "NORMS"]
 
@@ -116,9 +117,8 @@ class Discriminator(nn.Module):
 
     * ``pack = m > 1`` -- PacGAN (Lin et al. 2018): D judges *packs* of m samples,
       concatenated into one input of ``m * data_dim`` numbers, so it can tell a batch of
-      near-copies from a varied one. Samples ``m*j .. m*j + m - 1`` form pack j; a last,
-      incomplete pack is filled up with the first samples of the batch. Each sample gets
-      the logit of its pack, so the mean of a loss over samples is its mean over packs.
+      near-copies from a varied one (:mod:`gan_edu.models.packing`: pack j is samples
+      ``m*j .. m*j + m - 1``, each sample gets its pack's logit).
     * ``minibatch_std`` -- minibatch standard deviation (Karras et al. 2018, §3): before
       D's last layer, the standard deviation over the batch of each hidden feature,
       averaged over features, is appended to every sample's features as one more input.
@@ -141,10 +141,8 @@ class Discriminator(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         n = x.shape[0]
-        if self.pack > 1:  # (n, d) -> (ceil(n / m), m * d): pack j = samples m*j .. m*j + m - 1
-            packs = -(-n // self.pack)
-            index = torch.arange(packs * self.pack, device=x.device) % n
-            x = x[index].reshape(packs, self.pack * x.shape[1])
+        if self.pack > 1:  # (n, d) -> (ceil(n / m), m * d)
+            x = pack_samples(x, self.pack)
         if not self.minibatch_std:
             logits = self.net(x).squeeze(-1)  # (packs, 1) -> (packs,)
         else:
@@ -154,5 +152,5 @@ class Discriminator(nn.Module):
             spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
             logits = self.net[-1](torch.cat([h, spread.expand(len(h), 1)], dim=1)).squeeze(-1)
         if self.pack > 1:
-            logits = logits.repeat_interleave(self.pack)[:n]  # each sample: its pack's logit
+            logits = unpack_logits(logits, self.pack, n)  # each sample: its pack's logit
         return logits  # (n,)
