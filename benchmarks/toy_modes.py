@@ -27,7 +27,7 @@ import torch
 
 from gan_edu.distributions import toy
 from gan_edu.metrics import mode_coverage, mode_spread, sliced_wasserstein_over_floor
-from gan_edu.recipes import TOY_RECIPES, build_toy_trainer, rejection_sample
+from gan_edu.recipes import TOY_RECIPES, build_toy_trainer, rejection_sample, reweight_codes
 
 ANCHORS = {  # (ring modes, ring HQ %, grid modes, grid HQ %, grid reverse KL) from shared/ANCHORS.md
     "GAN (VEEGAN Table 1)": (1.0, 99.3, 3.3, 0.5, None),
@@ -49,25 +49,34 @@ def _parse_override(text: str) -> tuple[str, object]:
         raise SystemExit(f"--set: unknown recipe field {key!r}")
     if key == "betas":
         return key, tuple(float(v) for v in value.split(","))
+    if isinstance(getattr(TOY_RECIPES["ring8"], key), bool):  # bool("False") is True
+        if value not in ("True", "False"):
+            raise SystemExit(f"--set {key}: True or False, got {value!r}")
+        return key, value == "True"
     return key, type(getattr(TOY_RECIPES["ring8"], key))(value)
 
 
 def run(target: str, seed: int, overrides: dict) -> tuple[float, ...]:
     """(modes, HQ, KL, spread) of G's samples, (modes, HQ, KL) after rejection by D, training seconds,
-    sliced W1 over its floor of G's samples, and of the samples after rejection."""
+    sliced W1 over its floor of G's samples, of the samples after rejection, and (with the recipe's
+    ``reweight``) of G's samples before its code was reweighted (nan without)."""
     recipe = dataclasses.replace(TOY_RECIPES[target], **overrides)
     torch.set_num_threads(recipe.threads)
     trainer = build_toy_trainer(target, seed=seed, device="cpu", recipe=recipe)
     start = time.perf_counter()
     trainer.fit()
-    seconds = time.perf_counter() - start
     data = toy(target)
+    equiprobable = float("nan")
+    if recipe.reweight:  # as train_toy does; the W1 of the equiprobable code's samples is printed beside
+        equiprobable = sliced_wasserstein_over_floor(trainer.sample(N_EVAL).cpu() / recipe.scale, data)
+        reweight_codes(trainer)
+    seconds = time.perf_counter() - start
     samples = trainer.sample(N_EVAL).cpu() / recipe.scale
     raw = mode_coverage(samples, data)
     kept = rejection_sample(trainer, N_EVAL).cpu() / recipe.scale
     drs = mode_coverage(kept, data)
     return (*raw[:3], mode_spread(samples, data), *drs[:3], seconds, sliced_wasserstein_over_floor(samples, data),
-            sliced_wasserstein_over_floor(kept, data))
+            sliced_wasserstein_over_floor(kept, data), equiprobable)
 
 
 def main() -> None:
@@ -88,7 +97,7 @@ def main() -> None:
         print(f"\n{target}: {dataclasses.replace(TOY_RECIPES[target], **overrides)}")
         print(f"{'':>6} {'G samples':^33}  {'G + rejection by D':^25}")
         print(f"{'seed':>6} {'modes':>8} {'HQ %':>7} {'rev KL':>8} {'spread':>7}  {'modes':>8} {'HQ %':>7} "
-              f"{'rev KL':>8} {'wall s':>7} {'W1/floor':>9} {'DRS W1/fl':>9}")
+              f"{'rev KL':>8} {'wall s':>7} {'W1/floor':>9} {'DRS W1/fl':>9} {'equiprob.':>9}")
         real = data.sample(N_EVAL, torch.Generator().manual_seed(12345))
         c = mode_coverage(real, data)
         print(f"{'data':>6} {c.modes:>5}/{n_modes:<2} {100 * c.high_quality:>7.1f} {c.reverse_kl:>8.3f} "
@@ -98,7 +107,7 @@ def main() -> None:
             r = run(target, seed, overrides)
             rows.append(r)
             print(f"{seed:>6} {r[0]:>5}/{n_modes:<2} {100 * r[1]:>7.1f} {r[2]:>8.3f} {r[3]:>7.2f}  "
-                  f"{r[4]:>5}/{n_modes:<2} {100 * r[5]:>7.1f} {r[6]:>8.3f} {r[7]:>7.1f} {r[8]:>9.2f} {r[9]:>9.2f}", flush=True)
+                  f"{r[4]:>5}/{n_modes:<2} {100 * r[5]:>7.1f} {r[6]:>8.3f} {r[7]:>7.1f} {r[8]:>9.2f} {r[9]:>9.2f} {r[10]:>9.2f}", flush=True)
         m = [sum(r[i] for r in rows) / len(rows) for i in range(9)]
         means[target] = m
         print(f"{'mean':>6} {m[0]:>8.1f} {100 * m[1]:>7.1f} {m[2]:>8.3f} {m[3]:>7.2f}  {m[4]:>8.1f} "

@@ -1,6 +1,7 @@
 """The MLP generator's discrete latent code (gan_edu.models.Generator with categories > 0)."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -116,3 +117,42 @@ def test_recipe_init_scale_scales_the_seeded_initial_weights(kind):
         for name in a:
             factor = 4.0 if name.endswith("weight") and a[name].dim() >= 2 else 1.0
             torch.testing.assert_close(b[name], a[name] * factor, rtol=1e-6, atol=0)
+
+
+def test_code_weights_draw_the_values_with_those_probabilities_and_survive_the_state_dict():
+    K, n = 4, 200_000
+    G = Generator(3, 2, width=8, depth=1, categories=K)
+    G.set_code_weights(torch.tensor([3.0, 1.0, 0.0, 4.0]))  # normalised: 3/8, 1/8, 0, 1/2
+    z = torch.randn(n, 3, generator=torch.Generator().manual_seed(1))
+    freq = torch.bincount(G.code(z), minlength=K).double() / n
+    expected = torch.tensor([3 / 8, 1 / 8, 0.0, 1 / 2], dtype=torch.float64)
+    assert (freq - expected).abs().max() < 4 * math.sqrt(0.25 / n)
+    assert freq[2] == 0  # a value of probability 0 is never drawn
+    # Hand-computed edges: c = 0 below the 3/8 quantile of N(0, 1), c = 3 above the 1/2 quantile.
+    z0 = torch.tensor([norm.ppf(3 / 8) - 1e-3, norm.ppf(3 / 8) + 1e-3, 1e-3])
+    assert G.code(torch.stack([z0, 0 * z0, 0 * z0], 1)).tolist() == [0, 1, 3]
+    # The weights are a buffer: a fresh G loaded from the state dict draws the same codes ...
+    H = Generator(3, 2, width=8, depth=1, categories=K)
+    H.load_state_dict(G.state_dict())
+    assert torch.equal(H.code(z), G.code(z))
+    # ... a state dict saved before the weights existed loads as equiprobable ...
+    old = {k: v for k, v in G.state_dict().items() if k != "code_weights"}
+    H.load_state_dict(old)
+    assert torch.equal(H.code(z), Generator(3, 2, width=8, depth=1, categories=K).code(z))
+    # ... and None restores floor(K Phi(z_0)) exactly.
+    G.set_code_weights(None)
+    u = torch.special.ndtr(z[:, 0])
+    assert torch.equal(G.code(z), (u * K).long().clamp(0, K - 1))
+
+
+@pytest.mark.parametrize("weights, shows", [
+    (torch.ones(3), "(4,)"), (torch.tensor([1.0, -1.0, 1.0, 1.0]), "-1.0"),
+    (torch.tensor([1.0, float("nan"), 1.0, 1.0]), "nan"), (torch.zeros(4), "0.0"), ([1, 1, 1, 1], "list"),
+])
+def test_bad_code_weights_raise_value_error_naming_weights(weights, shows):
+    G = Generator(3, 2, width=8, depth=1, categories=4)
+    with pytest.raises(ValueError, match=rf"(?s)weights.*{re.escape(shows)}"):
+        G.set_code_weights(weights)
+    assert torch.equal(G.code_weights, torch.full((4,), 0.25))  # nothing changed
+    with pytest.raises(ValueError, match="categories > 0"):
+        Generator(3, 2, width=8, depth=1).set_code_weights(torch.ones(4))

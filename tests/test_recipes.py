@@ -119,3 +119,48 @@ def test_dcgan_without_norm_has_biases_and_no_norm_layers():
 def test_variant_bad_input_names_the_parameter(make, name):
     with pytest.raises(ValueError, match=name):
         make()
+
+
+class _Identity(torch.nn.Module):
+    """D's logit = x (1-D data): e^logit is then a log-normal's mean under G's Gaussian noise."""
+
+    def forward(self, x):
+        return x[:, 0]
+
+
+def test_code_weights_from_discriminator_match_the_closed_form():
+    from gan_edu.models import Generator
+    from gan_edu.recipes import code_weights_from_discriminator
+
+    G = Generator(2, 1, width=8, depth=1, categories=2)
+    G.net = torch.nn.Linear(3, 1, bias=False)  # x = 2 (code 0) or -2 (code 1), + 0.5 n with n ~ N(0, 1)
+    with torch.no_grad():
+        G.net.weight.copy_(torch.tensor([[2.0, -2.0, 0.5]]))
+    G.set_code_weights(torch.tensor([0.2, 0.8]))
+    w = code_weights_from_discriminator(G, _Identity(), per_code=20_000, generator=torch.Generator().manual_seed(0))
+    # pi_c E[e^x | c] = pi_c exp(+-2 + 0.5^2 / 2): the noise term is the same for both codes and cancels.
+    import math
+    a, b = 0.2 * math.exp(2.0), 0.8 * math.exp(-2.0)
+    torch.testing.assert_close(w, torch.tensor([a / (a + b), b / (a + b)], dtype=torch.float64), rtol=2e-2, atol=0)
+    assert torch.allclose(G.code_weights, torch.tensor([0.2, 0.8]))  # G's own weights are left as they were
+    # A D that cannot tell the codes apart (constant logit) leaves the weights as they are.
+    flat = code_weights_from_discriminator(G, type("Flat", (torch.nn.Module,), {"forward": lambda s, x: 0 * x[:, 0] + 3.0})(),
+                                           per_code=10)
+    torch.testing.assert_close(flat, torch.tensor([0.2, 0.8], dtype=torch.float64))
+
+
+def test_reweight_codes_sets_the_sampling_generators_weights_only():
+    from gan_edu.recipes import reweight_codes
+
+    trainer = build_toy_trainer("ring8", steps=10, device="cpu")
+    trainer.fit()
+    w = reweight_codes(trainer, per_code=50)
+    assert w.shape == (50,) and abs(float(w.sum()) - 1) < 1e-12 and (w > 0).all()
+    torch.testing.assert_close(trainer.G_ema.code_weights, w.float())
+    assert torch.equal(trainer.G.code_weights, torch.full((50,), 1 / 50))  # D's opponent is unchanged
+    with pytest.raises(ValueError, match="trainer must be"):
+        reweight_codes("trainer")
+    with pytest.raises(ValueError, match="reweight must be a bool"):
+        ToyRecipe(categories=4, reweight="yes")
+    with pytest.raises(ValueError, match="categories > 0"):
+        ToyRecipe(reweight=True)

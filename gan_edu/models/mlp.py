@@ -77,6 +77,12 @@ class Generator(nn.Module):
     (Chen et al. 2016, without the information term). Why it matters: a continuous G
     maps a connected latent space onto a connected set, so with Gaussian z it must put
     samples on "bridges" between separate modes; with a discrete code it need not.
+
+    The K values are equiprobable until :meth:`set_code_weights` gives them other
+    probabilities (a buffer, ``code_weights``, saved with the state dict): then
+    :math:`\Phi(z_0)` is read through their cumulative sum, so z ~ N(0, I) still
+    goes in and c comes out with those probabilities.
+    :func:`gan_edu.recipes.reweight_codes` sets them from D, by eq. (10).
     """
 
     def __init__(self, latent_dim: int, data_dim: int, width: int = 256, depth: int = 3,
@@ -94,11 +100,46 @@ class Generator(nn.Module):
         self.noise_scale = number("noise_scale", noise_scale, minimum=0, strict_minimum=True)
         in_dim = latent_dim if categories == 0 else categories + latent_dim - 1
         self.net = MLP(in_dim, data_dim, width, depth, activation, norm, init)
+        if categories > 0:
+            self.register_buffer("code_weights", torch.full((categories,), 1.0 / categories))
+        self._weighted = False  # False: the equiprobable code, c = floor(K Phi(z_0)) exactly
+
+    def set_code_weights(self, weights: Tensor | None) -> None:
+        """Draw the code's K values with probabilities proportional to ``weights`` ``(K,)``
+        (finite, >= 0, not all 0); ``None`` restores equiprobable values."""
+        if self.categories == 0:
+            raise ValueError("set_code_weights needs a generator with categories > 0, this one has none")
+        if weights is None:
+            self.code_weights.fill_(1.0 / self.categories)
+            self._weighted = False
+            return
+        if not isinstance(weights, Tensor) or weights.shape != (self.categories,):
+            shape = tuple(weights.shape) if isinstance(weights, Tensor) else type(weights).__name__
+            raise ValueError(f"weights must be a tensor of shape ({self.categories},), got {shape}")
+        w = weights.detach().double().cpu()
+        if not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"weights must be finite, >= 0 and not all 0, got {weights.tolist()!r}")
+        self.code_weights.copy_(w / w.sum())
+        self._weighted = True
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        key = prefix + "code_weights"
+        if self.categories > 0 and key not in state_dict:  # saved before code weights existed: equiprobable
+            state_dict[key] = torch.full((self.categories,), 1.0 / self.categories)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+        if self.categories > 0:
+            w = self.code_weights
+            self._weighted = not bool(torch.all(w == w[0]))
 
     def code(self, z: Tensor) -> Tensor:
         """The discrete code c in {0, ..., K-1} of each z, shape ``(n,)`` (K = ``categories`` > 0)."""
         u = 0.5 * (1.0 + torch.erf(z[:, 0] / math.sqrt(2.0)))  # Phi(z_0): uniform on (0, 1)
-        return (u * self.categories).long().clamp_(0, self.categories - 1)
+        if not self._weighted:
+            return (u * self.categories).long().clamp_(0, self.categories - 1)
+        cumulative = torch.cumsum(self.code_weights, 0).to(u.dtype)  # (K,), ends at 1
+        return torch.searchsorted(cumulative, u.contiguous(), right=True).clamp_(0, self.categories - 1)
 
     def forward(self, z: Tensor) -> Tensor:
         if self.categories == 0:
