@@ -28,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ["train", "dcgan"],  # --out missing
     ["train", "dcgan", "--resume", "--out", "x"],  # nothing to resume
     ["train", "dcgan", "--resume", "--force", "--out", "x"],
+    ["train", "infogan", "--dataset", "mnist", "--out", "x"],  # InfoGAN: digits only
 ])
 def test_bad_arguments_exit_with_usage_error(argv, tmp_path, capsys):
     os.chdir(tmp_path)
@@ -268,3 +269,56 @@ def test_train_reports_an_unwritable_out_before_training(tmp_path, monkeypatch, 
     assert main(["train", "dcgan", "--dry-run", "--device", "cpu", "--out", "/proc/gan_edu_run", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("python -m gan_edu train: error: --out '/proc/gan_edu_run' cannot be written")
+
+
+# --- python -m gan_edu train infogan -----------------------------------------------------------
+
+def _train_infogan(out, *extra, model="infogan"):
+    return main(["train", model, "--steps", "4", "--checkpoint-every", "2", "--sample-every", "2",
+                 "--eval-every", "4", "--eval-samples", "100", "--device", "cpu", "--out", str(out),
+                 "--no-progress", *extra])
+
+
+def test_train_infogan_writes_code_grids_metrics_and_resumes_where_a_whole_run_ends(tmp_path, monkeypatch):
+    import torch
+    from matplotlib.image import imread
+
+    from gan_edu.train import Trainer
+
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    assert _train_infogan(whole) == 0
+    grid = imread(whole / "samples" / "final.png")
+    assert grid.shape[:2] == (2 * (10 * 9 + 1), 2 * (8 * 9 + 1))  # 10 code rows x 8 noise columns of 8 px + 1
+    rows = [json.loads(line) for line in (whole / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == [1, 2, 3, 4] and "mi_categorical" in rows[0]
+    assert 0.1 <= rows[-1]["code_accuracy"] <= 1 and rows[-1]["fid"] > rows[-1]["fid_floor"]
+    assert json.loads((whole / "run.json").read_text())["model"] == "infogan"
+
+    iteration = Trainer.iteration
+
+    def interrupted(self, d_only=False):
+        if self.step == 3:
+            raise KeyboardInterrupt
+        iteration(self, d_only)
+
+    monkeypatch.setattr(Trainer, "iteration", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _train_infogan(split)
+    monkeypatch.setattr(Trainer, "iteration", iteration)
+    assert _train_infogan(split, "--resume") == 0
+    a = torch.load(whole / "checkpoint.pt", weights_only=True)
+    b = torch.load(split / "checkpoint.pt", weights_only=True)
+    assert a["step"] == b["step"] == 4 and set(a["networks"]) == {"G", "D", "Q"}
+    for net in a["networks"]:
+        for key in a["networks"][net]:
+            assert torch.equal(a["networks"][net][key], b["networks"][net][key]), (net, key)
+
+
+def test_train_resume_refuses_another_model(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train_infogan(out) == 0
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        _train_infogan(out, "--resume", model="dcgan")
+    assert exit_info.value.code == 2 and "model dcgan differs from the run's infogan" in capsys.readouterr().err
+    assert (out / "checkpoint.pt").read_bytes() == before

@@ -1,6 +1,9 @@
-"""``python -m gan_edu train dcgan --out DIR``: a DCGAN run, its run directory, resume and evaluation.
+"""``python -m gan_edu train dcgan|infogan --out DIR``: an image-GAN run, its run directory, resume, evaluation.
 
-Trains the DCGAN recipe of :mod:`gan_edu.recipes.images` on an image data set with a
+``train dcgan`` trains the DCGAN recipe of :mod:`gan_edu.recipes.images` on an image data
+set, ``train infogan`` the InfoGAN recipe of :mod:`gan_edu.recipes.infogan` on the digits
+(its grids: one row per value of the categorical code, the same noise in each column; its
+metrics add the code's accuracy as a digit classifier after matching), with a
 progress bar; writes a sample grid from a fixed noise batch every ``--sample-every``
 steps (``DIR/samples/step_XXXXXX.png``), a metrics log (``DIR/metrics.jsonl``: losses,
 D outputs and, on digits, the FID beside the real-data floor; on stacked digits the
@@ -29,7 +32,9 @@ from ..files import atomic_write
 from . import (_check_device, _check_out, _non_empty, fail, make_out, only_owned, remove_owned,
                remove_temporaries)
 
-__all__ = ["run"]
+__all__ = ["run", "MODELS"]
+
+MODELS = ("dcgan", "infogan")  # the models `train` knows; infogan trains on the digits only
 
 # The files this command writes into --out: what --force removes, and nothing else.
 _LAYOUT = {"": ("checkpoint.pt", "run.json", "metrics.jsonl", "history.png"),
@@ -55,7 +60,7 @@ def _whole(minimum: int):
 def _run_checks() -> dict:
     from ..recipes import IMAGE_DATASETS
 
-    return {"model": lambda v: v == "dcgan", "dataset": lambda v: v in IMAGE_DATASETS, "steps": _whole(1),
+    return {"model": lambda v: v in MODELS, "dataset": lambda v: v in IMAGE_DATASETS, "steps": _whole(1),
             "batch_size": _whole(1), "seed": _whole(0), "precision": lambda v: v in ("fp32", "bf16"),
             "channels_last": lambda v: isinstance(v, bool), "sample_every": _whole(1), "eval_every": _whole(1),
             "eval_samples": lambda v: v is None or _whole(2)(v), "checkpoint_every": _whole(1)}
@@ -115,6 +120,8 @@ def _read_log(path: str) -> list[tuple[int, str]]:
 
 
 def _flag(key: str, value) -> str:
+    if key == "model":
+        return f"model {value}"
     if value is None:
         return f"default --{key.replace('_', '-')}"
     if key == "channels_last":
@@ -149,6 +156,8 @@ def _prepare_run_directory(parser: argparse.ArgumentParser, args: argparse.Names
         conflicts = [f"{_flag(key, getattr(args, key))} differs from the run's {_flag(key, value)}"
                      for key, value in saved.items() if key != "model" and getattr(args, key) is not None
                      and getattr(args, key) != value]
+        if saved["model"] != args.model:
+            conflicts.insert(0, f"the model {args.model} differs from the run's {saved['model']}")
         if conflicts:
             parser.error(f"--resume: {'; '.join(conflicts)} (run.json holds the run's settings; "
                          f"leave the flag out, or start a new run in another --out)")
@@ -175,13 +184,16 @@ def _prepare_run_directory(parser: argparse.ArgumentParser, args: argparse.Names
     for key, value in _DEFAULTS.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.model == "infogan" and args.dataset != "digits":
+        parser.error(f"--dataset: train infogan trains on the digits only (its recipe and code accuracy "
+                     f"are for 8x8 digits), got {args.dataset!r}")
     if args.eval_every is None:
         args.eval_every = args.sample_every
     return mode, rows
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """The ``train dcgan`` command; returns the exit status (1: no data, or training diverged;
+    """The ``train dcgan`` / ``train infogan`` command; returns the exit status (1: no data, or training diverged;
     2: bad arguments, or a file of the run directory that cannot be used)."""
     try:
         mode, rows = _prepare_run_directory(parser, args)
@@ -198,20 +210,22 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     from ..checkpoint import CheckpointError
     from ..images import save_image_grid
-    from ..recipes import DCGAN_RECIPES, build_dcgan_trainer, generate
+    from ..recipes import DCGAN_RECIPES, INFOGAN_DIGITS, build_dcgan_trainer, build_infogan_trainer
     from ..train import CollapseError, DivergenceError
 
-    recipe = DCGAN_RECIPES[args.dataset]
+    infogan = args.model == "infogan"
+    recipe = INFOGAN_DIGITS if infogan else DCGAN_RECIPES[args.dataset]
     overrides = {} if args.batch_size is None else {"batch_size": args.batch_size}
     if args.channels_last is not None:
         overrides["channels_last"] = args.channels_last
     log_every = math.gcd(math.gcd(args.sample_every, eval_every), 25)
+    settings = dict(seed=args.seed, steps=args.steps, device=args.device, precision=args.precision,
+                    compile=args.compile is not None, compile_mode=args.compile or "default",
+                    checkpoint_every=args.checkpoint_every, checkpoint_path=checkpoint_path, log_every=log_every,
+                    **overrides)
     try:
-        trainer = build_dcgan_trainer(
-            args.dataset, seed=args.seed, steps=args.steps, device=args.device, root=args.data_root,
-            precision=args.precision, compile=args.compile is not None, compile_mode=args.compile or "default",
-            checkpoint_every=args.checkpoint_every, checkpoint_path=checkpoint_path, log_every=log_every,
-            **overrides)
+        trainer = (build_infogan_trainer(**settings) if infogan
+                   else build_dcgan_trainer(args.dataset, root=args.data_root, **settings))
     except (RuntimeError, FileNotFoundError, ValueError) as error:  # offline download, bad file, ...
         print(f"python -m gan_edu train: error: {error}", file=sys.stderr)
         return 1
@@ -240,20 +254,24 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             json.dump({key: getattr(args, key) for key in _RUN_KEYS}, f, indent=2)
         with atomic_write(metrics_path, "w"):
             pass
-    evaluate = _evaluator(args.dataset, recipe.resolution, args.eval_samples, args.seed)
-    fixed_z = trainer.game.prior.sample(64, torch.Generator().manual_seed(args.seed + 12345))
+    evaluate = _evaluator(args.dataset, recipe.resolution, args.eval_samples, args.seed, infogan)
+    fixed = _grid_inputs(trainer, args.seed + 12345)
+    columns = 8
+
+    def generate(t, inputs):
+        return t.sample(len(inputs[0]), inputs=inputs).float().cpu()
 
     def on_log(t) -> None:
         row = {key: values[-1] for key, values in t.history.as_dict().items()}
         if t.step % args.sample_every == 0 or t.step == cfg.steps:
-            save_image_grid(os.path.join(out, "samples", f"step_{t.step:06d}.png"), generate(t, fixed_z), 8, 2)
+            save_image_grid(os.path.join(out, "samples", f"step_{t.step:06d}.png"), generate(t, fixed), columns, 2)
         if evaluate is not None and (t.step % eval_every == 0 or t.step == cfg.steps):
             row.update(evaluate(t))
         with open(metrics_path, "a") as f:  # appended: a kill tears at most this row (dropped on resume)
             f.write(json.dumps(row) + "\n")
 
     if trainer.step == 0:
-        save_image_grid(os.path.join(out, "samples", "step_000000.png"), generate(trainer, fixed_z), 8, 2)
+        save_image_grid(os.path.join(out, "samples", "step_000000.png"), generate(trainer, fixed), columns, 2)
     try:
         trainer.fit(progress=not args.no_progress, callback=on_log)
     except DivergenceError as error:
@@ -262,39 +280,56 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
               f"({checkpoint_path}) is intact", file=sys.stderr)
         return 1
     trainer.save_checkpoint(checkpoint_path)
-    save_image_grid(os.path.join(out, "samples", "final.png"), generate(trainer, fixed_z), 8, 2)
+    save_image_grid(os.path.join(out, "samples", "final.png"), generate(trainer, fixed), columns, 2)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = trainer.history.plot(title=f"DCGAN on {args.dataset}: training history")
+    name = "InfoGAN" if infogan else "DCGAN"
+    fig = trainer.history.plot(title=f"{name} on {args.dataset}: training history")
     with atomic_write(os.path.join(out, "history.png")) as handle:
         fig.savefig(handle, dpi=80, format="png")
     plt.close(fig)
     final = evaluate(trainer) if evaluate is not None else {}
     summary = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in final.items())
-    print(f"DCGAN on {args.dataset}: {trainer.step} steps" + (f"; {summary}" if summary else ""))
+    print(f"{name} on {args.dataset}: {trainer.step} steps" + (f"; {summary}" if summary else ""))
     print(f"wrote {out}/samples/, metrics.jsonl, checkpoint.pt, history.png, run.json")
     return 0
 
 
-def _evaluator(dataset: str, resolution: int, n: int | None, seed: int):
+def _grid_inputs(trainer, seed: int) -> tuple:
+    """G's inputs for the sample grids: 64 fixed draws of the prior; for InfoGAN one row per value
+    of the categorical code (the same 8 noise vectors in every row, the continuous codes 0)."""
+    import torch
+
+    from ..priors import WithCodes
+
+    draw = trainer.game.prior.sample(64, torch.Generator().manual_seed(seed))
+    if not isinstance(trainer.game.prior, WithCodes):
+        return draw if isinstance(draw, tuple) else (draw,)
+    prior = trainer.game.prior
+    z = draw[0][:8].repeat(prior.categories, 1)  # (8 K, noise): column j has noise j
+    c = torch.zeros(len(z), prior.code_dim)
+    c[torch.arange(len(z)), torch.arange(len(z)) // 8] = 1.0  # row k: code k
+    return z, c
+
+
+def _evaluator(dataset: str, resolution: int, n: int | None, seed: int, infogan: bool = False):
     """A function ``trainer -> dict`` of quality metrics for ``dataset``, or None where there is none.
 
     Digits (and MNIST): FID in the feature space of the committed digit classifier
     (:mod:`gan_edu.features`) against one random half of the real images, with as many
     generated images as the other half holds, beside the floor (the FID between the two
     halves). Stacked digits: modes out of 1,000 and the reverse KL. Fashion-MNIST and
-    CIFAR-10: none (no feature extractor for them can be downloaded here).
+    CIFAR-10: none (no feature extractor for them can be downloaded here). InfoGAN adds
+    ``code_accuracy``: its categorical code as a digit classifier, codes matched to classes.
     """
     import torch
 
-    from ..recipes import generate
-
     def fakes(trainer, count: int):
-        z = trainer.game.prior.sample(count, torch.Generator().manual_seed(seed + 999))
-        return generate(trainer, z)
+        inputs = trainer.game.prior.sample(count, torch.Generator().manual_seed(seed + 999))
+        return trainer.sample(count, inputs=inputs).float().cpu()
 
     if dataset in ("digits", "mnist"):
         from .. import features
@@ -306,7 +341,14 @@ def _evaluator(dataset: str, resolution: int, n: int | None, seed: int):
         count = n or len(held_out)
 
         def evaluate(trainer) -> dict:
-            return {"fid": round(features.digit_fid(reference, fakes(trainer, count)), 3), "fid_floor": round(floor, 3)}
+            row = {"fid": round(features.digit_fid(reference, fakes(trainer, count)), 3), "fid_floor": round(floor, 3)}
+            if infogan:
+                from ..recipes import InfoGANResult
+
+                matching = InfoGANResult(trainer, trainer.history).code_accuracy(
+                    max(count // 10, 1), generator=torch.Generator().manual_seed(seed + 998))
+                row["code_accuracy"] = round(matching.accuracy, 4)
+            return row
 
         return evaluate
     if dataset == "stacked-digits":

@@ -36,9 +36,14 @@ between distributions, where mode coverage only counts modes;
 :func:`sliced_wasserstein_over_floor` reports it in units of its floor (real against real,
 :func:`sliced_wasserstein_floor`).
 
-One module per idea: :mod:`.modes`, :mod:`.fid`, :mod:`.precision_recall`, :mod:`.sliced`.
+**Code matching** (:func:`match_codes`): an unsupervised code's accuracy as a classifier, after
+the one-to-one matching of its values to classes that counts best (Hungarian algorithm).
+
+One module per idea: :mod:`.modes`, :mod:`.fid`, :mod:`.precision_recall`, :mod:`.sliced`,
+:mod:`.matching`.
 """
 
+from .matching import CodeMatching, match_codes
 from .fid import fid_from_features, frechet_distance, gaussian_statistics
 from .modes import ModeCoverage, mode_coverage, mode_spread, nearest_mode
 from .precision_recall import PrecisionRecall, precision_recall
@@ -50,4 +55,5 @@ __all__ = [
     "frechet_distance", "gaussian_statistics", "fid_from_features",
     "PrecisionRecall", "precision_recall",
     "sliced_wasserstein", "sliced_wasserstein_floor", "sliced_wasserstein_over_floor", "wasserstein_1d_empirical",
+    "CodeMatching", "match_codes",
 ]

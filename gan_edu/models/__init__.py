@@ -5,14 +5,17 @@
 * ``dirac``: the Dirac-GAN's one-parameter players (Mescheder et al. 2018);
 * ``init``: :func:`scale_weights`, the initialisation scale of a sensitivity sweep;
 * ``blocks``: :class:`SelfAttention`, SAGAN's self-attention over feature-map positions;
-* ``packing``: PacGAN's packs of samples, for both discriminators.
+* ``packing``: PacGAN's packs of samples, for both discriminators;
+* ``info``: InfoGAN's G(z, c), a D whose body Q shares, and Q's head.
 """
 
 from .blocks import SelfAttention
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .dirac import LinearCritic, PointMass
+from .info import InfoDiscriminator, InfoGenerator, info_config, q_head
 from .init import scale_weights
 from .mlp import MLP, Discriminator, Generator
 
 __all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "PointMass", "LinearCritic", "scale_weights",
-           "SelfAttention"]
+           "SelfAttention",
+           "InfoGenerator", "InfoDiscriminator", "q_head", "info_config"]
