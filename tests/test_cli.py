@@ -322,3 +322,63 @@ def test_train_resume_refuses_another_model(tmp_path, capsys):
         _train_infogan(out, "--resume", model="dcgan")
     assert exit_info.value.code == 2 and "model dcgan differs from the run's infogan" in capsys.readouterr().err
     assert (out / "checkpoint.pt").read_bytes() == before
+
+
+# --- --tensorboard ------------------------------------------------------------------------------
+
+def _events(folder):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(folder), size_guidance={"scalars": 0, "images": 0})
+    events.Reload()
+    return events
+
+
+def test_train_tensorboard_logs_every_scalar_of_the_metrics_log_and_the_grids(tmp_path, monkeypatch):
+    pytest.importorskip("tensorboard")
+    from gan_edu.train import Trainer
+
+    out = tmp_path / "run"
+    assert _train(out, "--tensorboard") == 0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    events = _events(out / "tensorboard")
+    for key in ("d_loss", "g_loss", "d_real", "d_fake", "fid"):
+        logged = {e.step: e.value for e in events.Scalars(key)}
+        expected = {row["step"]: row[key] for row in rows if key in row}
+        assert logged.keys() == expected.keys() and all(logged[s] == pytest.approx(v, rel=1e-6)
+                                                        for s, v in expected.items()), key
+    grids = events.Images("samples")
+    assert [g.step for g in grids] == [0, 2, 4] and (grids[0].width, grids[0].height) == (8 * 17 + 1, 8 * 17 + 1)
+
+    # a kill after step 3, then --resume: the events after the checkpoint (step 2) are redone, not doubled
+    split = tmp_path / "split"
+    iteration = Trainer.iteration
+
+    def interrupted(self, d_only=False):
+        if self.step == 3:
+            raise KeyboardInterrupt
+        iteration(self, d_only)
+
+    monkeypatch.setattr(Trainer, "iteration", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _train(split, "--tensorboard")
+    monkeypatch.setattr(Trainer, "iteration", iteration)
+    assert _train(split, "--resume", "--tensorboard") == 0
+    assert [e.step for e in _events(split / "tensorboard").Scalars("d_loss")] == [1, 2, 3, 4]
+
+
+def test_train_tensorboard_without_the_package_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_tensorboard(name, *args, **kwargs):
+        if name == "torch.utils.tensorboard":
+            raise ImportError("No module named 'tensorboard'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tensorboard)
+    with pytest.raises(SystemExit) as exit_info:
+        _train(tmp_path / "run", "--tensorboard")
+    assert exit_info.value.code == 2 and "pip install tensorboard" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # refused before anything was written

@@ -214,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write into a non-empty --out, removing the files of its last run first")
     train.add_argument("--dry-run", action="store_true",
                        help="smoke test: 2 steps, a sample grid, metrics and a checkpoint at each")
+    train.add_argument("--tensorboard", action="store_true",
+                       help="also write TensorBoard event files to DIR/tensorboard (every logged scalar, "
+                            "the sample grids); needs the tensorboard package")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 

@@ -18,6 +18,11 @@ step 0, with or without ``--resume``. A corrupt, empty or foreign ``checkpoint.p
 what to do) and exit status 2. Every file is written atomically except the metrics
 log, which is appended to: a row torn by a kill is dropped on resume, and the
 temporary files of killed writes are removed when the next command starts.
+
+``--tensorboard`` also writes TensorBoard event files (``torch.utils.tensorboard``) to
+``DIR/tensorboard``: every scalar of each metrics row (losses, D outputs, gradient norms,
+the metrics) under its name, and each sample grid as the image ``samples``. On resume
+the events after the checkpoint's step are purged, as the metrics log's rows are.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ MODELS = ("dcgan", "infogan")  # the models `train` knows; infogan trains on the
 
 # The files this command writes into --out: what --force removes, and nothing else.
 _LAYOUT = {"": ("checkpoint.pt", "run.json", "metrics.jsonl", "history.png"),
-           "samples": ("step_*.png", "final.png")}
+           "samples": ("step_*.png", "final.png"), "tensorboard": ("events.out.tfevents.*",)}
 # The settings that define a run: saved in run.json, and what --resume must agree with.
 # The first seven are in every run.json; older ones lack the periods and eval_samples.
 _RUN_KEYS = ("model", "dataset", "steps", "batch_size", "seed", "precision", "channels_last",
@@ -205,11 +210,16 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     metrics_path = os.path.join(out, "metrics.jsonl")
     eval_every = args.eval_every
     _check_device(parser, args.device)
+    if args.tensorboard:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError as error:  # the package is an extra: gan_edu[tensorboard]
+            parser.error(f"--tensorboard needs the tensorboard package ({error}): pip install tensorboard")
 
     import torch
 
     from ..checkpoint import CheckpointError
-    from ..images import save_image_grid
+    from ..images import image_grid, save_image_grid
     from ..recipes import DCGAN_RECIPES, INFOGAN_DIGITS, build_dcgan_trainer, build_infogan_trainer
     from ..train import CollapseError, DivergenceError
 
@@ -243,6 +253,9 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     # temporary files of writes that a kill interrupted go in any case.
     (remove_owned if mode in ("force", "restart") else remove_temporaries)(out, _LAYOUT)
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
+    # purge_step: events logged after the checkpoint (by the run a kill stopped) are dropped
+    board = (SummaryWriter(os.path.join(out, "tensorboard"), purge_step=trainer.step + 1 if mode == "resume" else None)
+             if args.tensorboard else None)
     if mode == "resume":
         with atomic_write(metrics_path, "w") as f:  # rows logged after the checkpoint are redone
             f.writelines(line for step, line in rows if step <= trainer.step)
@@ -261,26 +274,41 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     def generate(t, inputs):
         return t.sample(len(inputs[0]), inputs=inputs).float().cpu()
 
+    def save_grid(t, name: str) -> None:
+        images = generate(t, fixed)
+        save_image_grid(os.path.join(out, "samples", name), images, columns, 2)
+        if board is not None:  # (H, W, C) in [0, 1], the same tiling as the PNG
+            board.add_image("samples", image_grid(images, columns), t.step, dataformats="HWC")
+
     def on_log(t) -> None:
         row = {key: values[-1] for key, values in t.history.as_dict().items()}
         if t.step % args.sample_every == 0 or t.step == cfg.steps:
-            save_image_grid(os.path.join(out, "samples", f"step_{t.step:06d}.png"), generate(t, fixed), columns, 2)
+            save_grid(t, f"step_{t.step:06d}.png")
         if evaluate is not None and (t.step % eval_every == 0 or t.step == cfg.steps):
             row.update(evaluate(t))
         with open(metrics_path, "a") as f:  # appended: a kill tears at most this row (dropped on resume)
             f.write(json.dumps(row) + "\n")
+        if board is not None:
+            for key, value in row.items():
+                if key != "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    board.add_scalar(key, value, t.step)
+            board.flush()
 
-    if trainer.step == 0:
-        save_image_grid(os.path.join(out, "samples", "step_000000.png"), generate(trainer, fixed), columns, 2)
     try:
-        trainer.fit(progress=not args.no_progress, callback=on_log)
-    except DivergenceError as error:
-        what = "collapsed" if isinstance(error, CollapseError) else "diverged"
-        print(f"python -m gan_edu train: training {what}: {error}; the last checkpoint "
-              f"({checkpoint_path}) is intact", file=sys.stderr)
-        return 1
-    trainer.save_checkpoint(checkpoint_path)
-    save_image_grid(os.path.join(out, "samples", "final.png"), generate(trainer, fixed), columns, 2)
+        if trainer.step == 0:
+            save_grid(trainer, "step_000000.png")
+        try:
+            trainer.fit(progress=not args.no_progress, callback=on_log)
+        except DivergenceError as error:
+            what = "collapsed" if isinstance(error, CollapseError) else "diverged"
+            print(f"python -m gan_edu train: training {what}: {error}; the last checkpoint "
+                  f"({checkpoint_path}) is intact", file=sys.stderr)
+            return 1
+        trainer.save_checkpoint(checkpoint_path)
+        save_image_grid(os.path.join(out, "samples", "final.png"), generate(trainer, fixed), columns, 2)
+    finally:
+        if board is not None:
+            board.close()
     import matplotlib
 
     matplotlib.use("Agg")
