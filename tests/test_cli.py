@@ -105,6 +105,23 @@ def _train(out, *extra):
                  "--out", str(out), "--no-progress", *extra])
 
 
+def _killed_after_step_3(monkeypatch, run) -> None:
+    """``run()`` with the training interrupted (KeyboardInterrupt, as by Ctrl-C) when step 3 begins."""
+    from gan_edu.train import Trainer
+
+    iteration = Trainer.iteration
+
+    def interrupted(self, d_only=False):
+        if self.step == 3:
+            raise KeyboardInterrupt
+        iteration(self, d_only)
+
+    monkeypatch.setattr(Trainer, "iteration", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    monkeypatch.setattr(Trainer, "iteration", iteration)
+
+
 def test_train_writes_grids_metrics_log_and_checkpoint(tmp_path):
     out = tmp_path / "run"
     assert _train(out) == 0
@@ -121,22 +138,10 @@ def test_train_writes_grids_metrics_log_and_checkpoint(tmp_path):
 def test_train_resume_ends_where_an_uninterrupted_run_ends(tmp_path, monkeypatch):
     import torch
 
-    from gan_edu.train import Trainer
-
     whole, split = tmp_path / "whole", tmp_path / "split"
     assert _train(whole) == 0
 
-    iteration = Trainer.iteration
-
-    def interrupted(self, d_only=False):
-        if self.step == 3:  # after the checkpoint at step 2 and the log row of step 3
-            raise KeyboardInterrupt
-        iteration(self, d_only)
-
-    monkeypatch.setattr(Trainer, "iteration", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        _train(split)
-    monkeypatch.setattr(Trainer, "iteration", iteration)
+    _killed_after_step_3(monkeypatch, lambda: _train(split))  # after the checkpoint at step 2 and the row of step 3
     assert _train(split, "--resume") == 0
 
     a = torch.load(whole / "checkpoint.pt", weights_only=True)
@@ -212,20 +217,9 @@ def test_a_run_killed_before_its_first_checkpoint_starts_again_without_force(tmp
 
 
 def test_resume_removes_stale_temporaries_and_drops_a_row_torn_by_a_kill(tmp_path, monkeypatch):
-    from gan_edu.train import Trainer
 
     out = tmp_path / "run"
-    iteration = Trainer.iteration
-
-    def interrupted(self, d_only=False):
-        if self.step == 3:
-            raise KeyboardInterrupt
-        iteration(self, d_only)
-
-    monkeypatch.setattr(Trainer, "iteration", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        _train(out)
-    monkeypatch.setattr(Trainer, "iteration", iteration)
+    _killed_after_step_3(monkeypatch, lambda: _train(out))
     stale = [out / ".checkpoint.pt-0badf00d.tmp", out / "samples" / ".step_000004.png-12345678.tmp",
              out / ".metrics.jsonl-abcdef12.tmp"]
     for path in stale:
@@ -283,8 +277,6 @@ def test_train_infogan_writes_code_grids_metrics_and_resumes_where_a_whole_run_e
     import torch
     from matplotlib.image import imread
 
-    from gan_edu.train import Trainer
-
     whole, split = tmp_path / "whole", tmp_path / "split"
     assert _train_infogan(whole) == 0
     grid = imread(whole / "samples" / "final.png")
@@ -294,17 +286,7 @@ def test_train_infogan_writes_code_grids_metrics_and_resumes_where_a_whole_run_e
     assert 0.1 <= rows[-1]["code_accuracy"] <= 1 and rows[-1]["fid"] > rows[-1]["fid_floor"]
     assert json.loads((whole / "run.json").read_text())["model"] == "infogan"
 
-    iteration = Trainer.iteration
-
-    def interrupted(self, d_only=False):
-        if self.step == 3:
-            raise KeyboardInterrupt
-        iteration(self, d_only)
-
-    monkeypatch.setattr(Trainer, "iteration", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        _train_infogan(split)
-    monkeypatch.setattr(Trainer, "iteration", iteration)
+    _killed_after_step_3(monkeypatch, lambda: _train_infogan(split))
     assert _train_infogan(split, "--resume") == 0
     a = torch.load(whole / "checkpoint.pt", weights_only=True)
     b = torch.load(split / "checkpoint.pt", weights_only=True)
@@ -336,7 +318,6 @@ def _events(folder):
 
 def test_train_tensorboard_logs_every_scalar_of_the_metrics_log_and_the_grids(tmp_path, monkeypatch):
     pytest.importorskip("tensorboard")
-    from gan_edu.train import Trainer
 
     out = tmp_path / "run"
     assert _train(out, "--tensorboard") == 0
@@ -352,17 +333,7 @@ def test_train_tensorboard_logs_every_scalar_of_the_metrics_log_and_the_grids(tm
 
     # a kill after step 3, then --resume: the events after the checkpoint (step 2) are redone, not doubled
     split = tmp_path / "split"
-    iteration = Trainer.iteration
-
-    def interrupted(self, d_only=False):
-        if self.step == 3:
-            raise KeyboardInterrupt
-        iteration(self, d_only)
-
-    monkeypatch.setattr(Trainer, "iteration", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        _train(split, "--tensorboard")
-    monkeypatch.setattr(Trainer, "iteration", iteration)
+    _killed_after_step_3(monkeypatch, lambda: _train(split, "--tensorboard"))
     assert _train(split, "--resume", "--tensorboard") == 0
     assert [e.step for e in _events(split / "tensorboard").Scalars("d_loss")] == [1, 2, 3, 4]
 

@@ -102,7 +102,12 @@ class Generator(nn.Module):
         self.net = MLP(in_dim, data_dim, width, depth, activation, norm, init)
         if categories > 0:
             self.register_buffer("code_weights", torch.full((categories,), 1.0 / categories))
-        self._weighted = False  # False: the equiprobable code, c = floor(K Phi(z_0)) exactly
+
+    @property
+    def weighted(self) -> bool:
+        """Whether the code's values have unequal probabilities (False: c = floor(K Phi(z_0)) exactly)."""
+        w = self.code_weights
+        return not bool(torch.all(w == w[0]))
 
     def set_code_weights(self, weights: Tensor | None) -> None:
         """Draw the code's K values with probabilities proportional to ``weights`` ``(K,)``
@@ -111,7 +116,6 @@ class Generator(nn.Module):
             raise ValueError("set_code_weights needs a generator with categories > 0, this one has none")
         if weights is None:
             self.code_weights.fill_(1.0 / self.categories)
-            self._weighted = False
             return
         if not isinstance(weights, Tensor) or weights.shape != (self.categories,):
             shape = tuple(weights.shape) if isinstance(weights, Tensor) else type(weights).__name__
@@ -120,7 +124,6 @@ class Generator(nn.Module):
         if not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise ValueError(f"weights must be finite, >= 0 and not all 0, got {weights.tolist()!r}")
         self.code_weights.copy_(w / w.sum())
-        self._weighted = True
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs) -> None:
@@ -129,14 +132,11 @@ class Generator(nn.Module):
             state_dict[key] = torch.full((self.categories,), 1.0 / self.categories)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
-        if self.categories > 0:
-            w = self.code_weights
-            self._weighted = not bool(torch.all(w == w[0]))
 
     def code(self, z: Tensor) -> Tensor:
         """The discrete code c in {0, ..., K-1} of each z, shape ``(n,)`` (K = ``categories`` > 0)."""
         u = 0.5 * (1.0 + torch.erf(z[:, 0] / math.sqrt(2.0)))  # Phi(z_0): uniform on (0, 1)
-        if not self._weighted:
+        if not self.weighted:
             return (u * self.categories).long().clamp_(0, self.categories - 1)
         cumulative = torch.cumsum(self.code_weights, 0).to(u.dtype)  # (K,), ends at 1
         return torch.searchsorted(cumulative, u.contiguous(), right=True).clamp_(0, self.categories - 1)

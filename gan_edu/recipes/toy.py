@@ -242,7 +242,6 @@ def code_weights_from_discriminator(G: Generator, D: torch.nn.Module, *, per_cod
             log_mass.append(torch.logsumexp(logits, 0) - math.log(per_code))
     finally:
         G.code_weights.copy_(weights)
-        G._weighted = not bool(torch.all(weights == weights[0]))
         G.train(was_training[0]), D.train(was_training[1])
     log_mass = torch.stack(log_mass) + torch.log(weights.double().cpu()).float()  # pi_c E[e^l]
     return torch.softmax(log_mass.double(), 0)  # (K,)
