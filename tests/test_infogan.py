@@ -171,3 +171,47 @@ def test_build_infogan_trainer_rejects_a_wrong_recipe_and_seed():
     with pytest.raises(ValueError, match="seed"):
         build_infogan_trainer(seed=-1)
     assert isinstance(INFOGAN_DIGITS, InfoGANRecipe)
+
+
+class _Bar:
+    """A stand-in trainer whose 'generator' draws a vertical bar at column 3.5 + 3 c_1 (split over two
+    columns, so the centre of the ink is exactly that) with ink level 0.75 + 0.25 c_2; z is ignored."""
+
+    def __init__(self):
+        from types import SimpleNamespace
+
+        from gan_edu.priors import WithCodes
+        self.game = SimpleNamespace(prior=WithCodes(4, 10, 2))
+
+    def sample(self, n, inputs):
+        z, c = inputs
+        position, level = 3.5 + 3 * c[:, 10], 0.75 + 0.25 * c[:, 11]
+        left = position.floor().long()
+        frac = position - left
+        ink = torch.zeros(n, 8, 8)
+        rows = torch.arange(n)
+        ink[rows, :, left] = ((1 - frac) * level)[:, None]
+        ink[rows, :, (left + 1).clamp(max=7)] += (frac * level)[:, None]
+        return (2 * ink - 1)[:, None]
+
+
+def _right_half_classifier(x):
+    """Label 1 when the ink's centre is right of the middle, else 0 (as 10 logits)."""
+    from gan_edu.metrics import ink_statistics
+    right = ink_statistics(x)["centre"] > 3.5
+    return torch.nn.functional.one_hot(right.long(), 10).float()
+
+
+def test_code_effects_measure_what_each_code_moves():
+    from gan_edu.recipes import InfoGANResult
+    result = InfoGANResult(_Bar(), history=None)
+    effects = result.code_effects(400, generator=torch.Generator().manual_seed(0), classifier=_right_half_classifier)
+    # c_1 at -1 puts the bar at column 0.5, at +1 at 6.5: every label flips; c_2 and z never move it.
+    assert effects.label_change == (1.0, 0.0) and effects.label_change_noise == 0.0
+    rho = effects.ink_correlation
+    assert rho.shape == (2, 4)
+    assert rho[0, 1].item() == pytest.approx(1.0)   # c_1 and the centre: the same order
+    assert rho[1, 0].item() == pytest.approx(1.0)   # c_2 and the total ink
+    assert math.isnan(rho[1, 1].item())             # with c_1 = 0 the centre never moves: undefined
+    with pytest.raises(ValueError, match="n must be"):
+        result.code_effects(1)

@@ -6,8 +6,8 @@
 
 ``python -m gan_edu train dcgan --dataset digits --steps 3000 --out DIR``
     trains the DCGAN recipe on an image data set, with sample grids, a metrics log,
-    checkpoints and ``--resume`` (:mod:`gan_edu.cli.train`); ``train infogan`` does the same
-    for the InfoGAN recipe on the digits.
+    checkpoints and ``--resume`` (:mod:`gan_edu.cli.train`); ``train infogan`` and ``train cyclegan``
+    do the same for the InfoGAN and CycleGAN recipes on the digits.
 
 The command line never destroys or hides work. ``--out`` must name a directory of
 its own (not empty, not the current directory or one that holds it); an existing,
@@ -180,9 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The settings of a run default to None here, so that --resume sees which were given
     # (and refuses those that differ from the run's); the defaults are filled in afterwards.
-    train = commands.add_parser("train", help="train an image GAN (DCGAN, InfoGAN) on a data set")
-    train.add_argument("model", choices=["dcgan", "infogan"],
-                       help="dcgan (gan_edu.recipes.images) or infogan (gan_edu.recipes.infogan, digits only)")
+    train = commands.add_parser("train", help="train an image GAN (DCGAN, InfoGAN, CycleGAN) on a data set")
+    train.add_argument("model", choices=["dcgan", "infogan", "cyclegan"],
+                       help="dcgan (gan_edu.recipes.images), infogan (gan_edu.recipes.infogan) or cyclegan "
+                            "(gan_edu.recipes.cyclegan: digits to rotated digits); the last two: digits only")
     train.add_argument("--dataset", default=None, choices=IMAGE_DATASETS,
                        help="digits (the default) / stacked-digits: offline; mnist, fashion-mnist, cifar10: "
                             "downloaded")

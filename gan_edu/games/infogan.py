@@ -58,12 +58,15 @@ class InfoGAN(GAN):
         bound = q.new_zeros(())
         stats = {}
         if prior.categories:
-            # log Q(k | x) = -cross-entropy on the logits; H(c) = ln K for K equiprobable values.
-            categorical = math.log(prior.categories) - F.cross_entropy(q[:, :prior.categories], index)
+            # log Q(k | x) = -cross-entropy on the logits (no softmax first);
+            # H(c) = ln K for K equiprobable values.
+            logits = q[:, :prior.categories]
+            categorical = math.log(prior.categories) - F.cross_entropy(logits, index)
             bound = bound + categorical
             stats["mi_categorical"] = categorical.detach()
         if prior.continuous:
-            # Unit-variance Gaussian Q: log Q = -(c - mu)^2 / 2 - ln(2 pi) / 2; H(U[-1, 1]) = ln 2 per code.
+            # Unit-variance Gaussian Q: log Q = -(c - mu)^2 / 2 - ln(2 pi) / 2;
+            # H(U[-1, 1]) = ln 2 per code.
             mu = q[:, prior.categories:]
             log_q = -0.5 * (continuous - mu).pow(2) - 0.5 * math.log(2 * math.pi)
             per_code = log_q.mean(0) + math.log(2.0)  # (C,)

@@ -39,10 +39,14 @@ between distributions, where mode coverage only counts modes;
 **Code matching** (:func:`match_codes`): an unsupervised code's accuracy as a classifier, after
 the one-to-one matching of its values to classes that counts best (Hungarian algorithm).
 
+**Ink statistics** (:func:`ink_statistics`): total ink, horizontal centre, width and slant of
+grey images, so that what a latent traversal changes can be measured rather than named.
+
 One module per idea: :mod:`.modes`, :mod:`.fid`, :mod:`.precision_recall`, :mod:`.sliced`,
-:mod:`.matching`.
+:mod:`.matching`, :mod:`.ink`.
 """
 
+from .ink import INK_STATISTICS, ink_statistics
 from .matching import CodeMatching, match_codes
 from .fid import fid_from_features, frechet_distance, gaussian_statistics
 from .modes import ModeCoverage, mode_coverage, mode_spread, nearest_mode
@@ -56,4 +60,5 @@ __all__ = [
     "PrecisionRecall", "precision_recall",
     "sliced_wasserstein", "sliced_wasserstein_floor", "sliced_wasserstein_over_floor", "wasserstein_1d_empirical",
     "CodeMatching", "match_codes",
+    "INK_STATISTICS", "ink_statistics",
 ]

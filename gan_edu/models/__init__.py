@@ -6,7 +6,8 @@
 * ``init``: :func:`scale_weights`, the initialisation scale of a sensitivity sweep;
 * ``blocks``: :class:`SelfAttention`, SAGAN's self-attention over feature-map positions;
 * ``packing``: PacGAN's packs of samples, for both discriminators;
-* ``info``: InfoGAN's G(z, c), a D whose body Q shares, and Q's head.
+* ``info``: InfoGAN's G(z, c), a D whose body Q shares, and Q's head;
+* ``translation``: CycleGAN's image-to-image generator and a domain's discriminator.
 """
 
 from .blocks import SelfAttention
@@ -15,7 +16,8 @@ from .dirac import LinearCritic, PointMass
 from .info import InfoDiscriminator, InfoGenerator, info_config, q_head
 from .init import scale_weights
 from .mlp import MLP, Discriminator, Generator
+from .translation import DomainDiscriminator, ResidualBlock, Translator
 
 __all__ = ["MLP", "Generator", "Discriminator", "DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "PointMass", "LinearCritic", "scale_weights",
            "SelfAttention",
-           "InfoGenerator", "InfoDiscriminator", "q_head", "info_config"]
+           "InfoGenerator", "InfoDiscriminator", "q_head", "info_config", "Translator", "DomainDiscriminator", "ResidualBlock"]

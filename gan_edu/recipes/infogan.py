@@ -35,7 +35,7 @@ from ..priors import WithCodes
 from ..train import TrainConfig, Trainer
 from ..validation import integer, number
 
-__all__ = ["InfoGANRecipe", "INFOGAN_DIGITS", "InfoGANResult", "build_infogan_trainer", "train_infogan"]
+__all__ = ["InfoGANRecipe", "INFOGAN_DIGITS", "InfoGANResult", "CodeEffects", "build_infogan_trainer", "train_infogan"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,16 @@ class InfoGANRecipe:
 
 
 INFOGAN_DIGITS = InfoGANRecipe()
+
+
+@dataclass(frozen=True)
+class CodeEffects:
+    """What :meth:`InfoGANResult.code_effects` measures: ``label_change`` (one share per continuous
+    code), ``label_change_noise``, and ``ink_correlation`` ``(continuous codes, 4)``."""
+
+    label_change: tuple[float, ...]
+    label_change_noise: float
+    ink_correlation: Tensor
 
 
 @dataclass
@@ -147,6 +157,49 @@ class InfoGANResult:
             raise ValueError(f"code_accuracy needs a 10-way categorical code, the prior has "
                              f"categories={self.prior.categories}")
         return match_codes(self.code_counts(per_code, generator, classifier))
+
+    @torch.no_grad()
+    def code_effects(self, n: int = 2000, generator: torch.Generator | None = None,
+                     classifier=None) -> "CodeEffects":
+        """What each continuous code changes, measured on ``n`` draws of (z, c) from the prior.
+
+        * ``label_change[j]``: the share of draws whose digit-classifier label differs between
+          continuous code j at -1 and at +1 (the ends of its prior), the other inputs kept;
+          ``label_change_noise``: the same when only z is drawn again;
+        * ``ink_correlation[j, s]``: Spearman's rank correlation of code j, drawn from its prior
+          with the other continuous codes at 0, with the ink statistic
+          :data:`~gan_edu.metrics.INK_STATISTICS` ``[s]`` of the images (NaN where the
+          statistic does not vary: no rank correlation is defined).
+        """
+        import warnings
+
+        from scipy.stats import ConstantInputWarning, spearmanr
+
+        from ..features import load_digit_classifier
+        from ..metrics import INK_STATISTICS, ink_statistics
+
+        n = integer("n", n, minimum=2)
+        prior = self.prior
+        model = load_digit_classifier() if classifier is None else classifier
+        labels = lambda z, c: model(self.trainer.sample(len(z), inputs=(z, c)).float().cpu()).argmax(1)
+        z, c = prior.sample(n, generator)
+        z_other = torch.randn(z.shape, generator=generator)
+        change = []
+        for j in range(prior.continuous):
+            low, high = c.clone(), c.clone()
+            low[:, prior.categories + j], high[:, prior.categories + j] = -1.0, 1.0
+            change.append((labels(z, low) != labels(z, high)).double().mean().item())
+        noise = (labels(z, c) != labels(z_other, c)).double().mean().item()
+        rho = torch.zeros(prior.continuous, len(INK_STATISTICS), dtype=torch.float64)
+        for j in range(prior.continuous):
+            codes = torch.zeros(n, prior.continuous)
+            codes[:, j] = torch.rand(n, generator=generator) * 2 - 1
+            stats = ink_statistics(self.sample(n, continuous=codes, generator=generator))
+            for s, name in enumerate(INK_STATISTICS):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConstantInputWarning)
+                    rho[j, s] = float(spearmanr(codes[:, j].numpy(), stats[name].numpy()).statistic)
+        return CodeEffects(tuple(change), noise, rho)
 
 
 def build_infogan_trainer(*, seed: int = 0, steps: int | None = None, device: str = "auto",

@@ -16,12 +16,14 @@ rescales, see :func:`binary_objective_derivative`.
 One module per idea: :mod:`.pointwise` (eqs. 7-9), :mod:`.divergences` (eqs. 6, 10-15),
 :mod:`.quadrature` (the integration rule), :mod:`.monte_carlo` (sampled estimates),
 :mod:`.wasserstein` (the exact W1 on the line, for WGAN), :mod:`.collapse` (G's
-objectives against a fixed and the optimal D: why modes get dropped).
+objectives against a fixed and the optimal D: why modes get dropped), :mod:`.information`
+(InfoGAN's variational bound on the mutual information, on a discrete table).
 """
 
 from .divergences import (discriminator_gap, js_divergence, js_divergence_expanded, js_from_value, kl_divergence,
                           optimal_discriminator, optimal_logit, value, value_at_optimum, value_from_js)
 from .collapse import best_response, generator_loss, ns_divergence
+from .information import information_bound, mutual_information, posterior
 from .monte_carlo import js_divergence_mc, kl_divergence_mc, value_mc
 from .pointwise import binary_argmax, binary_objective, binary_objective_derivative
 from .quadrature import LOG2, integration_rule
@@ -49,4 +51,5 @@ __all__ = [
     "wasserstein_1d", "optimal_critic_1d",
     "cdf_1d",
     "generator_loss", "ns_divergence", "best_response",
+    "mutual_information", "information_bound", "posterior",
 ]
