@@ -361,6 +361,25 @@ def test_train_cyclegan_resume_refuses_another_model(tmp_path, capsys):
     assert (out / "checkpoint.pt").read_bytes() == before
 
 
+def test_train_cyclegan_generator_is_recorded_refused_for_other_models_and_kept_on_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train_cyclegan(out, "--generator", "symmetry") == 0
+    assert json.loads((out / "run.json").read_text())["generator"] == "symmetry"
+    import torch
+    state = torch.load(out / "checkpoint.pt", weights_only=True)["networks"]["G_ab"]
+    assert set(state) == {"logits"}  # the SymmetryTranslator, not the encoder-decoder
+    before = (out / "checkpoint.pt").read_bytes()
+    with pytest.raises(SystemExit) as exit_info:
+        _train_cyclegan(out, "--resume", "--generator", "translator")
+    assert exit_info.value.code == 2 and "--generator translator differs from the run's --generator symmetry" \
+        in capsys.readouterr().err
+    assert (out / "checkpoint.pt").read_bytes() == before
+    with pytest.raises(SystemExit) as exit_info:
+        _train_cyclegan(tmp_path / "dc", "--generator", "symmetry", model="infogan")
+    assert exit_info.value.code == 2 and "--generator: only train cyclegan" in capsys.readouterr().err
+    assert not (tmp_path / "dc").exists()
+
+
 # --- --tensorboard ------------------------------------------------------------------------------
 
 def _events(folder):

@@ -216,3 +216,87 @@ def test_a_short_run_is_determined_by_its_seed_and_leaves_the_callers_rng_alone(
     assert not torch.equal(first.game.G_ab.state_dict()["decode.3.weight"], other.game.G_ab.state_dict()["decode.3.weight"])
     assert first.trainer.step == 3
     assert first.cycle_error() == second.cycle_error()
+
+
+# --- the symmetry generator (gan_edu.models.SymmetryTranslator) ---------------------------------
+
+def _by_index(x, k, transpose):
+    """T_k by explicit indices: transpose (out[i, j] = x[j, i]), then k quarter turns counter-
+    clockwise, one turn being out[i, j] = x[j, W - 1 - i]."""
+    y = x.clone()
+    if transpose:
+        y = torch.stack([torch.stack([y[..., j, i] for j in range(y.shape[-2])], -1)
+                         for i in range(y.shape[-1])], -2)
+    for _ in range(k):
+        W = y.shape[-1]
+        y = torch.stack([torch.stack([y[..., j, W - 1 - i] for j in range(W)], -1) for i in range(W)], -2)
+    return y
+
+
+def test_symmetries_are_the_eight_maps_of_the_square_in_the_named_order():
+    from gan_edu.models import SYMMETRIES, symmetries
+
+    x = torch.randn(2, 1, 5, 5)
+    out = symmetries(x)
+    assert out.shape == (8, 2, 1, 5, 5) and len(SYMMETRIES) == 8
+    for index, name in enumerate(SYMMETRIES):
+        k = 0 if name in ("identity", "transpose") else int(name.split("rot")[1]) // 90
+        assert torch.equal(out[index], _by_index(x, k, name.startswith("transpose"))), name
+    flat = out.flatten(1)
+    assert len({tuple(row.tolist()) for row in flat}) == 8  # all distinct on a generic image
+    with pytest.raises(ValueError, match="square"):
+        symmetries(torch.zeros(1, 1, 4, 5))
+
+
+def test_symmetry_translator_mixes_the_eight_maps_by_the_softmax_of_its_logits():
+    from gan_edu.models import SymmetryTranslator
+
+    x = torch.rand(3, 1, 8, 8) * 2 - 1
+    G = SymmetryTranslator(8)
+    with torch.no_grad():
+        G.logits.zero_()
+    uniform = sum(_by_index(x, k, t) for t in (False, True) for k in range(4)) / 8
+    torch.testing.assert_close(G(x), uniform)
+    with torch.no_grad():
+        G.logits.copy_(torch.tensor([0.0, 50, 0, 0, 0, 0, 0, 0]))  # all weight on rot90
+    torch.testing.assert_close(G(x), _by_index(x, 1, False))
+    logits = torch.tensor([0.3, -1.0, 2.0, 0.0, 0.5, -0.2, 1.1, 0.7])
+    with torch.no_grad():
+        G.logits.copy_(logits)
+    weights = logits.exp() / logits.exp().sum()
+    torch.testing.assert_close(G.weights, weights)
+    expected = sum(weights[4 * t + k] * _by_index(x, k, bool(t)) for t in (0, 1) for k in range(4))
+    torch.testing.assert_close(G(x), expected)
+    assert G(x).min() >= x.min() - 1e-6 and G(x).max() <= x.max() + 1e-6  # a convex mixture of x's pixels
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: __import__("gan_edu.models", fromlist=["x"]).SymmetryTranslator(6), "resolution"),
+    (lambda: __import__("gan_edu.models", fromlist=["x"]).SymmetryTranslator(8, init_std=-1), "init_std"),
+    (lambda: __import__("gan_edu.models", fromlist=["x"]).SymmetryTranslator(8)(torch.zeros(2, 1, 4, 4)), "x"),
+    (lambda: CycleGANRecipe(generator="unet"), "generator"),
+])
+def test_symmetry_generator_rejects_bad_values_naming_them(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+def test_the_symmetry_recipe_picks_the_rotation_and_the_identity_loss_picks_the_identity():
+    """The losses alone choose among the eight maps: rot90 for G_ab and its inverse rot270 for G_ba;
+    with the identity loss (which asks G_ab(b) = b) both generators settle on the identity instead."""
+    from gan_edu.models import SYMMETRIES
+    from gan_edu.recipes import CYCLEGAN_SYMMETRY
+
+    images, labels = held_out_digits()
+    result = train_cyclegan(seed=0, device="cpu", recipe=CYCLEGAN_SYMMETRY)
+    assert SYMMETRIES[int(result.game.G_ab.weights.argmax())] == "rot90"
+    assert SYMMETRIES[int(result.game.G_ba.weights.argmax())] == "rot270"
+    assert result.game.G_ab.weights.max() > 0.8
+    exact = (load_digit_classifier()(images).argmax(1) == labels).double().mean().item()
+    assert result.label_preservation(images, labels).a2b >= exact - 0.02  # the exact rotation's score
+    identity = train_cyclegan(seed=0, device="cpu",
+                              recipe=dataclasses.replace(CYCLEGAN_SYMMETRY, identity_weight=5.0))
+    assert SYMMETRIES[int(identity.game.G_ab.weights.argmax())] == "identity"
+    assert identity.label_preservation(images, labels).a2b < 0.3
+    hidden = identity.hidden_information(images=images, labels=labels)
+    assert hidden.count == hidden.wrong > 0.7 * hidden.n  # a perfect cycle, a wrong map

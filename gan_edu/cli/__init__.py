@@ -187,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", default=None, choices=IMAGE_DATASETS,
                        help="digits (the default) / stacked-digits: offline; mnist, fashion-mnist, cifar10: "
                             "downloaded")
+    train.add_argument("--generator", default=None, choices=["translator", "symmetry"],
+                       help="train cyclegan only: translator (the default, recipe CYCLEGAN_DIGITS: an "
+                            "encoder-decoder) or symmetry (CYCLEGAN_SYMMETRY: a mixture of the square's "
+                            "8 symmetries)")
     train.add_argument("--steps", type=_positive_int, default=None, help="iterations (default: the recipe's)")
     train.add_argument("--batch-size", type=_positive_int, default=None, help="batch (default: the recipe's)")
     train.add_argument("--seed", type=_seed, default=None, help="random seed, >= 0 (default: 0)")

@@ -20,14 +20,16 @@ __all__ = ["MODELS", "DIGITS_ONLY", "LAYOUT", "RUN_KEYS", "AFRESH", "RunFileErro
 
 MODELS = ("dcgan", "infogan", "cyclegan")  # the models `train` knows
 DIGITS_ONLY = ("infogan", "cyclegan")  # their recipes and metrics are for the 8x8 digits
+GENERATORS = ("translator", "symmetry")  # train cyclegan --generator: CYCLEGAN_DIGITS, CYCLEGAN_SYMMETRY
 
 # The files this command writes into --out: what --force removes, and nothing else.
 LAYOUT = {"": ("checkpoint.pt", "run.json", "metrics.jsonl", "history.png"),
            "samples": ("step_*.png", "final.png"), "tensorboard": ("events.out.tfevents.*",)}
 # The settings that define a run: saved in run.json, and what --resume must agree with.
-# The first seven are in every run.json; older ones lack the periods and eval_samples.
+# The first seven are in every run.json; older ones lack the periods and eval_samples, and the
+# generator (train cyclegan's; null for the other models).
 RUN_KEYS = ("model", "dataset", "steps", "batch_size", "seed", "precision", "channels_last",
-             "sample_every", "eval_every", "eval_samples", "checkpoint_every")
+             "sample_every", "eval_every", "eval_samples", "checkpoint_every", "generator")
 _REQUIRED = RUN_KEYS[:7]
 _DEFAULTS = {"dataset": "digits", "seed": 0, "precision": "fp32", "sample_every": 250, "checkpoint_every": 500}
 _DRY_RUN = {"steps": 2, "sample_every": 1, "eval_every": 1, "checkpoint_every": 1}
@@ -48,7 +50,8 @@ def _run_checks() -> dict:
     return {"model": lambda v: v in MODELS, "dataset": lambda v: v in IMAGE_DATASETS, "steps": _whole(1),
             "batch_size": _whole(1), "seed": _whole(0), "precision": lambda v: v in ("fp32", "bf16"),
             "channels_last": lambda v: isinstance(v, bool), "sample_every": _whole(1), "eval_every": _whole(1),
-            "eval_samples": lambda v: v is None or _whole(2)(v), "checkpoint_every": _whole(1)}
+            "eval_samples": lambda v: v is None or _whole(2)(v), "checkpoint_every": _whole(1),
+            "generator": lambda v: v is None or v in GENERATORS}
 
 
 def read_run(path: str) -> dict:
@@ -172,6 +175,11 @@ def prepare_run_directory(parser: argparse.ArgumentParser, args: argparse.Namesp
     if args.model in DIGITS_ONLY and args.dataset != "digits":
         parser.error(f"--dataset: train {args.model} trains on the digits only (its recipe and metrics "
                      f"are for 8x8 digits), got {args.dataset!r}")
+    if args.generator is not None and args.model != "cyclegan":
+        parser.error(f"--generator: only train cyclegan has a choice of generators; train {args.model} "
+                     f"got {args.generator!r}")
+    if args.model == "cyclegan" and args.generator is None:
+        args.generator = GENERATORS[0]
     if args.eval_every is None:
         args.eval_every = args.sample_every
     return mode, rows

@@ -69,12 +69,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     from ..checkpoint import CheckpointError
     from ..images import image_grid, save_image_grid
-    from ..recipes import (CYCLEGAN_DIGITS, DCGAN_RECIPES, INFOGAN_DIGITS, build_cyclegan_trainer,
-                           build_dcgan_trainer, build_infogan_trainer)
+    from ..recipes import (CYCLEGAN_DIGITS, CYCLEGAN_SYMMETRY, DCGAN_RECIPES, INFOGAN_DIGITS,
+                           build_cyclegan_trainer, build_dcgan_trainer, build_infogan_trainer)
     from ..train import CollapseError, DivergenceError
 
     recipe = (DCGAN_RECIPES[args.dataset] if args.model == "dcgan"
-              else {"infogan": INFOGAN_DIGITS, "cyclegan": CYCLEGAN_DIGITS}[args.model])
+              else INFOGAN_DIGITS if args.model == "infogan"
+              else CYCLEGAN_SYMMETRY if args.generator == "symmetry" else CYCLEGAN_DIGITS)
     overrides = {} if args.batch_size is None else {"batch_size": args.batch_size}
     if args.channels_last is not None:
         overrides["channels_last"] = args.channels_last
@@ -86,8 +87,10 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.model == "dcgan":
             trainer = build_dcgan_trainer(args.dataset, root=args.data_root, **settings)
+        elif args.model == "infogan":
+            trainer = build_infogan_trainer(**settings)
         else:
-            trainer = {"infogan": build_infogan_trainer, "cyclegan": build_cyclegan_trainer}[args.model](**settings)
+            trainer = build_cyclegan_trainer(recipe=recipe, **settings)
     except (RuntimeError, FileNotFoundError, ValueError) as error:  # offline download, bad file, ...
         print(f"python -m gan_edu train: error: {error}", file=sys.stderr)
         return 1

@@ -63,6 +63,11 @@ class ImagePool:
         self.images = [image.to(device) for image in images]
 
 
+def l1(x: Tensor, target: Tensor) -> Tensor:
+    """The mean absolute error per pixel, the L1 distance of the paper's cycle and identity losses."""
+    return (x - target).abs().mean()
+
+
 class CycleGAN(Game):
     """G_ab, G_ba against D_b, D_a on unpaired batches ``(a, b)``."""
 
@@ -105,13 +110,14 @@ class CycleGAN(Game):
         if player == "G":
             # (2) G_ab, G_ba: fool both discriminators, and come back to the input (cycle)
             fake_b, fake_a = self.G_ab(a), self.G_ba(b)
-            adversarial = (self.loss_fn.g_loss(full_precision(self.D_b(fake_b)))
-                           + self.loss_fn.g_loss(full_precision(self.D_a(fake_a))))
-            cycle = (self.G_ba(fake_b) - a).abs().mean() + (self.G_ab(fake_a) - b).abs().mean()
+            g_loss = self.loss_fn.g_loss
+            adversarial = (g_loss(full_precision(self.D_b(fake_b)))
+                           + g_loss(full_precision(self.D_a(fake_a))))
+            cycle = l1(self.G_ba(fake_b), a) + l1(self.G_ab(fake_a), b)  # eq-cyclegan-cycle
             loss = adversarial + self.cycle_weight * cycle
             stats = {"cycle": cycle.detach()}
-            if self.identity_weight > 0:
-                identity = (self.G_ab(b) - b).abs().mean() + (self.G_ba(a) - a).abs().mean()
+            if self.identity_weight > 0:  # asks G_ab(b) = b and G_ba(a) = a
+                identity = l1(self.G_ab(b), b) + l1(self.G_ba(a), a)
                 loss = loss + self.identity_weight * identity
                 stats["identity"] = identity.detach()
             return loss, stats

@@ -12,7 +12,7 @@ Each ``train_*`` builds a game (:mod:`gan_edu.games`) and runs the one trainer o
 from .variants import MITIGATIONS, VARIANTS, as_variant, with_mitigation
 from .images import (DCGAN_RECIPES, DIGITS8, RULE_BREAKS, RULES16, break_rule, IMAGE_DATASETS, DCGANRecipe, ImageResult, build_dcgan_trainer, generate,
                      image_channels, load_image_dataset, train_dcgan)
-from .cyclegan import (CYCLEGAN_DIGITS, CycleGANRecipe, CycleGANResult, HiddenInformation, PerDirection,
+from .cyclegan import (CYCLEGAN_DIGITS, CYCLEGAN_SYMMETRY, CycleGANRecipe, CycleGANResult, HiddenInformation, PerDirection,
                        build_cyclegan_trainer, train_cyclegan)
 from .infogan import INFOGAN_DIGITS, CodeEffects, InfoGANRecipe, InfoGANResult, build_infogan_trainer, train_infogan
 from .toy import (GRID25, PLAIN, RING8, SMALL, TOY_RECIPES, Scaled, ToyRecipe, ToyResult, build_toy_trainer,
@@ -22,5 +22,5 @@ __all__ = ["VARIANTS", "as_variant", "MITIGATIONS", "with_mitigation", "ToyRecip
            "build_toy_trainer", "rejection_sample", "reweight_codes", "code_weights_from_discriminator", "DCGANRecipe", "DCGAN_RECIPES", "DIGITS8", "RULES16", "RULE_BREAKS", "break_rule", "IMAGE_DATASETS", "ImageResult",
            "load_image_dataset", "image_channels", "build_dcgan_trainer", "train_dcgan", "generate",
            "InfoGANRecipe", "INFOGAN_DIGITS", "InfoGANResult", "CodeEffects", "build_infogan_trainer", "train_infogan",
-           "CycleGANRecipe", "CYCLEGAN_DIGITS", "CycleGANResult", "PerDirection", "HiddenInformation",
+           "CycleGANRecipe", "CYCLEGAN_DIGITS", "CYCLEGAN_SYMMETRY", "CycleGANResult", "PerDirection", "HiddenInformation",
            "build_cyclegan_trainer", "train_cyclegan"]

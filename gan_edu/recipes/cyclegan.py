@@ -33,14 +33,15 @@ from torch import Tensor
 from ..games import CycleGAN
 from ..history import History
 from ..losses import LOSSES
-from ..models.translation import DomainDiscriminator, Translator
+from ..models.translation import DomainDiscriminator, SymmetryTranslator, Translator
 from ..train import TrainConfig, Trainer
 from ..validation import choice, integer, number
 
-__all__ = ["CycleGANRecipe", "CYCLEGAN_DIGITS", "CycleGANResult", "PerDirection", "HiddenInformation",
+__all__ = ["CycleGANRecipe", "CYCLEGAN_DIGITS", "CYCLEGAN_SYMMETRY", "CycleGANResult", "PerDirection", "HiddenInformation",
            "build_cyclegan_trainer", "train_cyclegan", "rotate", "digit_domains", "held_out_digits"]
 
 DIRECTIONS = ("a2b", "b2a")
+GENERATORS = ("translator", "symmetry")
 
 
 def rotate(x: Tensor, turns: int = 1) -> Tensor:
@@ -53,6 +54,7 @@ class CycleGANRecipe:
     """Networks, losses and schedule of a CycleGAN run; the defaults are the digits recipe."""
 
     resolution: int = 8
+    generator: str = "translator"  # or "symmetry": a mixture of the square's 8 symmetries (see below)
     ngf: int = 16
     ndf: int = 16
     hidden: int = 256  # the generators' fully connected bottleneck
@@ -75,6 +77,7 @@ class CycleGANRecipe:
         for name in ("blocks", "pool_size"):
             object.__setattr__(self, name, integer(name, getattr(self, name), minimum=0))
         choice("resolution", self.resolution, (8, 16, 32))  # the sizes of gan_edu.data.Digits
+        choice("generator", self.generator, GENERATORS)
         for name in ("lr_d", "lr_g"):
             object.__setattr__(self, name, number(name, getattr(self, name), minimum=0, strict_minimum=True))
         for name in ("cycle_weight", "identity_weight"):
@@ -89,6 +92,9 @@ class CycleGANRecipe:
 
 
 CYCLEGAN_DIGITS = CycleGANRecipe()
+# The same game with generators that can only move pixels (gan_edu.models.SymmetryTranslator):
+# eight logits each, so a larger step (1e-2) and fewer steps.
+CYCLEGAN_SYMMETRY = CycleGANRecipe(generator="symmetry", lr_g=1e-2, steps=300)
 
 
 def digit_domains(resolution: int = 8):
@@ -256,7 +262,10 @@ def build_cyclegan_trainer(*, seed: int = 0, steps: int | None = None, device: s
     R = recipe.resolution
     with torch.random.fork_rng(devices=[]):  # initial weights from the seed, the caller's RNG untouched
         torch.manual_seed(seed)
-        G_ab, G_ba = (Translator(R, 1, recipe.ngf, recipe.hidden, recipe.blocks) for _ in range(2))
+        if recipe.generator == "symmetry":
+            G_ab, G_ba = SymmetryTranslator(R), SymmetryTranslator(R)
+        else:
+            G_ab, G_ba = (Translator(R, 1, recipe.ngf, recipe.hidden, recipe.blocks) for _ in range(2))
         D_a, D_b = (DomainDiscriminator(R, 1, recipe.ndf) for _ in range(2))
     game = CycleGAN(G_ab, G_ba, D_a, D_b, loss=recipe.loss, cycle_weight=recipe.cycle_weight,
                     identity_weight=recipe.identity_weight, pool_size=recipe.pool_size)
