@@ -82,7 +82,7 @@ def symmetries(x: Tensor) -> Tensor:
     ``x`` ``(B, C, H, H)`` -> ``(8, B, C, H, H)``.
     """
     if x.ndim != 4 or x.shape[-1] != x.shape[-2]:
-        raise ValueError(f"x must have shape (B, C, H, H) (square), got {tuple(x.shape)}")
+        raise ValueError(f"x must have shape (B, C, H, H), got {tuple(x.shape)}")
     turned = [torch.rot90(y, k, dims=(-2, -1))  # k quarter turns of x, then of x^T
               for y in (x, x.transpose(-2, -1)) for k in range(4)]
     return torch.stack(turned)  # (8, B, C, H, H)
