@@ -28,7 +28,6 @@ eight symmetries, ``gan_edu.models.SymmetryTranslator``) and prints the symmetry
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import statistics
 
@@ -37,18 +36,10 @@ import torch
 from gan_edu.models import SYMMETRIES
 from gan_edu.recipes import CYCLEGAN_DIGITS, CYCLEGAN_SYMMETRY, train_cyclegan
 
+from _overrides import parse_overrides  # benchmarks/_overrides.py, beside this script
+
 ABLATIONS = ({}, {"cycle_weight": 0.0}, {"identity_weight": 5.0})
 THRESHOLD = 0.1  # the cycle error per image below which a wrong label counts as hidden information
-
-
-def _parse_override(text: str) -> tuple[str, object]:
-    key, _, value = text.partition("=")
-    if key not in {f.name for f in dataclasses.fields(CYCLEGAN_DIGITS)}:
-        raise SystemExit(f"--set: unknown recipe field {key!r}")
-    try:
-        return key, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        raise SystemExit(f"--set: {text!r} is not key=<number or tuple>") from None
 
 
 def _largest(weights) -> str:
@@ -66,7 +57,7 @@ def main() -> None:
                         help="translator: CYCLEGAN_DIGITS (default); symmetry: CYCLEGAN_SYMMETRY")
     args = parser.parse_args()
     start = CYCLEGAN_SYMMETRY if args.generator == "symmetry" else CYCLEGAN_DIGITS
-    base = dataclasses.replace(start, **dict(_parse_override(t) for t in args.set))
+    base = dataclasses.replace(start, **parse_overrides(args.set, start))
     if args.steps is not None:
         base = dataclasses.replace(base, steps=args.steps)
     symmetric = base.generator == "symmetry"

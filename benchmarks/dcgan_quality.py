@@ -1,7 +1,8 @@
-"""Quality of the DCGAN digits recipe: FID beside its floor, precision and recall, wall time.
+"""Quality of the DCGAN digits recipes: FID beside its floor, precision and recall, wall time.
 
-Trains ``gan_edu.recipes.DCGAN_RECIPES["digits"]`` (16 px, the book's CPU-scale recipe)
-for each budget in ``--steps`` (default: the CI scale of the notebook, 1,200 iterations,
+Trains ``gan_edu.recipes.DCGAN_RECIPES["digits"]`` (16 px, the book's CPU-scale recipe), or with
+``--recipe digits-sn`` ``gan_edu.recipes.DIGITS_SN`` (the same nets with spectral norm in D, hinge
+loss, two learning rates, Adam betas (0, 0.9) and an EMA of G), for each budget in ``--steps`` (default: the CI scale of the notebook, 1,200 iterations,
 and a longer CPU budget, 5,000) and prints one row per budget: the FID in the feature space
 of the committed digit classifier (``gan_edu.features``) between the generated images and
 one half of the real digits, the floor (the FID between the two real halves, same number
@@ -20,19 +21,27 @@ DCGAN notebook draws it (64 grid vectors, then the evaluation batch, from ``seed
 ``--steps 1200`` reproduces the notebook's final numbers for each seed. Run it again with
 ``ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default`` for the second kernel set CI uses.
 
+One run per seed trains to the largest budget and is measured at each budget on the way (no
+learning-rate schedule depends on the budget, so that is the run of each budget); the wall
+time of a budget is the training time up to it, measurements excluded.
+
     python benchmarks/dcgan_quality.py [--steps 1200 5000] [--seeds 0 1 2] [--device auto] [--stacked 3000]
+    python benchmarks/dcgan_quality.py --recipe digits-sn --steps 2000 2500 8000 10000 --seeds 0 1 2
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import torch
 
 from gan_edu import features
 from gan_edu.data import Digits
-from gan_edu.recipes import DCGAN_RECIPES, build_dcgan_trainer, generate
+from gan_edu.recipes import DCGAN_RECIPES, DIGITS_SN, build_dcgan_trainer, generate
+
+RECIPES = {"digits": DCGAN_RECIPES["digits"], "digits-sn": DIGITS_SN}
 
 
 def main() -> None:
@@ -40,12 +49,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, nargs="+", default=[1200, 5000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="digits")
     parser.add_argument("--stacked", type=int, nargs="*", default=[], metavar="STEPS",
                         help="also train on stacked digits for these budgets")
     args = parser.parse_args()
+    if any(steps % 25 for steps in args.steps):
+        parser.error(f"--steps: budgets must be multiples of 25 (the recipes log, and call back, every 25), "
+                     f"got {args.steps}")
 
-    recipe = DCGAN_RECIPES["digits"]
-    print(f"DCGAN digits recipe: {recipe}")
+    recipe = RECIPES[args.recipe]
+    print(f"recipe {args.recipe}: {recipe}")
     print(f"torch threads: {torch.get_num_threads()}; seeds {args.seeds}\n")
     print("| seed | budget (iterations) | FID | floor | FID / floor | precision | recall | wall time (s) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -59,17 +72,25 @@ def main() -> None:
         z = torch.randn(len(held_out), recipe.latent_dim, generator=gen)
         print(f"| {seed} | real half vs real half | {floor:.1f} | {floor:.1f} | 1.0 | {floor_pr.precision:.3f} | "
               f"{floor_pr.recall:.3f} | |")
-        for steps in args.steps:
-            trainer = build_dcgan_trainer("digits", seed=seed, steps=steps, device=args.device)
-            start = time.perf_counter()
-            trainer.fit()
-            seconds = time.perf_counter() - start
-            fake = generate(trainer, z)
+        budgets = sorted(set(args.steps))
+        trainer = build_dcgan_trainer("digits", seed=seed, device=args.device,
+                                      recipe=dataclasses.replace(recipe, steps=budgets[-1]))
+        clock = {"start": time.perf_counter(), "measuring": 0.0}
+
+        def measure(t) -> None:
+            if t.step not in budgets:
+                return
+            seconds = time.perf_counter() - clock["start"] - clock["measuring"]
+            begin = time.perf_counter()
+            fake = generate(t, z)
             fid = features.digit_fid(reference, fake)
             pr = features.digit_precision_recall(reference, fake)
-            rows[steps].append((fid / floor, pr.precision, pr.recall))
-            print(f"| {seed} | {steps:,} | {fid:.1f} | {floor:.1f} | {fid / floor:.1f} | {pr.precision:.3f} | "
+            rows[t.step].append((fid / floor, pr.precision, pr.recall))
+            print(f"| {seed} | {t.step:,} | {fid:.1f} | {floor:.1f} | {fid / floor:.1f} | {pr.precision:.3f} | "
                   f"{pr.recall:.3f} | {seconds:.0f} |", flush=True)
+            clock["measuring"] += time.perf_counter() - begin
+
+        trainer.fit(callback=measure)
     if len(args.seeds) > 1:
         print("\n| budget | FID / floor (min-max) | precision (min-max) | recall (min-max) |")
         print("|---|---|---|---|")

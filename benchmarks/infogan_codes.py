@@ -25,7 +25,6 @@ Spearman correlation with a statistic of the ink (``gan_edu.metrics.ink_statisti
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import statistics
 import time
@@ -36,17 +35,9 @@ import torch
 from gan_edu.metrics import INK_STATISTICS
 from gan_edu.recipes import INFOGAN_DIGITS, train_infogan
 
+from _overrides import parse_overrides  # benchmarks/_overrides.py, beside this script
+
 LAST = 8  # logged rows averaged for L_I: 8 x 25 = the last 200 iterations
-
-
-def _parse_override(text: str) -> tuple[str, object]:
-    key, _, value = text.partition("=")
-    if key not in {f.name for f in dataclasses.fields(INFOGAN_DIGITS)}:
-        raise SystemExit(f"--set: unknown recipe field {key!r}")
-    try:
-        return key, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        raise SystemExit(f"--set: {text!r} is not key=<number or tuple>") from None
 
 
 def main() -> None:
@@ -55,7 +46,7 @@ def main() -> None:
     parser.add_argument("--weights", type=float, nargs="+", default=[1.0, 0.0], help="values of lambda")
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="recipe overrides")
     args = parser.parse_args()
-    base = dataclasses.replace(INFOGAN_DIGITS, **dict(_parse_override(t) for t in args.set))
+    base = dataclasses.replace(INFOGAN_DIGITS, **parse_overrides(args.set, INFOGAN_DIGITS))
     print(f"recipe: {base}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"{'lambda':>6} {'seed':>4} {'L_I (nats)':>10} {'accuracy':>9} {'codes -> classes':>30} {'s':>6}")

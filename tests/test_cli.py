@@ -1,5 +1,6 @@
 """python -m gan_edu: usage errors, no overwriting without --force, a short run writes its files."""
 
+import functools
 import json
 import os
 import subprocess
@@ -268,14 +269,34 @@ def test_train_reports_an_unwritable_out_before_training(tmp_path, monkeypatch, 
 
 # --- python -m gan_edu train infogan -----------------------------------------------------------
 
-def _train_infogan(out, *extra, model="infogan"):
+def _train_short(out, *extra, model):
+    """A 4-step ``train MODEL`` run into ``out``: checkpoints every 2, evaluation at the end."""
     return main(["train", model, "--steps", "4", "--checkpoint-every", "2", "--sample-every", "2",
                  "--eval-every", "4", "--eval-samples", "100", "--device", "cpu", "--out", str(out),
                  "--no-progress", *extra])
 
 
-def test_train_infogan_writes_code_grids_metrics_and_resumes_where_a_whole_run_ends(tmp_path, monkeypatch):
+def _assert_killed_and_resumed_run_is_the_whole_run(monkeypatch, train, whole, split, networks):
+    """``train(split)`` killed after step 3, then ``--resume``d: the same 4-step checkpoint as ``whole``'s
+    (every tensor of ``networks``) and the same rows in the log."""
     import torch
+
+    _killed_after_step_3(monkeypatch, lambda: train(split))
+    assert train(split, "--resume") == 0
+    a = torch.load(whole / "checkpoint.pt", weights_only=True)
+    b = torch.load(split / "checkpoint.pt", weights_only=True)
+    assert a["step"] == b["step"] == 4 and set(a["networks"]) == networks
+    for net in a["networks"]:
+        for key in a["networks"][net]:
+            assert torch.equal(a["networks"][net][key], b["networks"][net][key]), (net, key)
+    rows = [json.loads(line)["step"] for line in (split / "metrics.jsonl").read_text().splitlines()]
+    assert rows == [1, 2, 3, 4]
+
+
+_train_infogan = functools.partial(_train_short, model="infogan")
+
+
+def test_train_infogan_writes_code_grids_metrics_and_resumes_where_a_whole_run_ends(tmp_path, monkeypatch):
     from matplotlib.image import imread
 
     whole, split = tmp_path / "whole", tmp_path / "split"
@@ -287,36 +308,26 @@ def test_train_infogan_writes_code_grids_metrics_and_resumes_where_a_whole_run_e
     assert 0.1 <= rows[-1]["code_accuracy"] <= 1 and rows[-1]["fid"] > rows[-1]["fid_floor"]
     assert json.loads((whole / "run.json").read_text())["model"] == "infogan"
 
-    _killed_after_step_3(monkeypatch, lambda: _train_infogan(split))
-    assert _train_infogan(split, "--resume") == 0
-    a = torch.load(whole / "checkpoint.pt", weights_only=True)
-    b = torch.load(split / "checkpoint.pt", weights_only=True)
-    assert a["step"] == b["step"] == 4 and set(a["networks"]) == {"G", "D", "Q"}
-    for net in a["networks"]:
-        for key in a["networks"][net]:
-            assert torch.equal(a["networks"][net][key], b["networks"][net][key]), (net, key)
+    _assert_killed_and_resumed_run_is_the_whole_run(monkeypatch, _train_infogan, whole, split, {"G", "D", "Q"})
 
 
-def test_train_resume_refuses_another_model(tmp_path, capsys):
+@pytest.mark.parametrize("model, other", [("infogan", "dcgan"), ("cyclegan", "infogan")])
+def test_train_resume_refuses_another_model(tmp_path, capsys, model, other):
     out = tmp_path / "run"
-    assert _train_infogan(out) == 0
+    assert _train_short(out, model=model) == 0
     before = (out / "checkpoint.pt").read_bytes()
     with pytest.raises(SystemExit) as exit_info:
-        _train_infogan(out, "--resume", model="dcgan")
-    assert exit_info.value.code == 2 and "model dcgan differs from the run's infogan" in capsys.readouterr().err
+        _train_short(out, "--resume", model=other)
+    assert exit_info.value.code == 2 and f"model {other} differs from the run's {model}" in capsys.readouterr().err
     assert (out / "checkpoint.pt").read_bytes() == before
 
 
 # --- python -m gan_edu train cyclegan ----------------------------------------------------------
 
-def _train_cyclegan(out, *extra, model="cyclegan"):
-    return main(["train", model, "--steps", "4", "--checkpoint-every", "2", "--sample-every", "2",
-                 "--eval-every", "4", "--eval-samples", "100", "--device", "cpu", "--out", str(out),
-                 "--no-progress", *extra])
+_train_cyclegan = functools.partial(_train_short, model="cyclegan")
 
 
 def test_train_cyclegan_logs_the_librarys_metrics_and_resumes_where_a_whole_run_ends(tmp_path, monkeypatch):
-    import torch
     from matplotlib.image import imread
 
     from gan_edu.recipes import train_cyclegan
@@ -339,26 +350,8 @@ def test_train_cyclegan_logs_the_librarys_metrics_and_resumes_where_a_whole_run_
     assert rows[-1]["hidden_information"] == result.hidden_information(images=images[:100], labels=labels[:100]).count
     assert json.loads((whole / "run.json").read_text())["model"] == "cyclegan"
 
-    _killed_after_step_3(monkeypatch, lambda: _train_cyclegan(split))
-    assert _train_cyclegan(split, "--resume") == 0
-    a = torch.load(whole / "checkpoint.pt", weights_only=True)
-    b = torch.load(split / "checkpoint.pt", weights_only=True)
-    assert a["step"] == b["step"] == 4 and set(a["networks"]) == {"G_ab", "G_ba", "D_a", "D_b"}
-    for net in a["networks"]:
-        for key in a["networks"][net]:
-            assert torch.equal(a["networks"][net][key], b["networks"][net][key]), (net, key)
-    rows = [json.loads(line)["step"] for line in (split / "metrics.jsonl").read_text().splitlines()]
-    assert rows == [1, 2, 3, 4]
-
-
-def test_train_cyclegan_resume_refuses_another_model(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert _train_cyclegan(out) == 0
-    before = (out / "checkpoint.pt").read_bytes()
-    with pytest.raises(SystemExit) as exit_info:
-        _train_cyclegan(out, "--resume", model="infogan")
-    assert exit_info.value.code == 2 and "model infogan differs from the run's cyclegan" in capsys.readouterr().err
-    assert (out / "checkpoint.pt").read_bytes() == before
+    _assert_killed_and_resumed_run_is_the_whole_run(monkeypatch, _train_cyclegan, whole, split,
+                                                    {"G_ab", "G_ba", "D_a", "D_b"})
 
 
 def test_train_cyclegan_generator_is_recorded_refused_for_other_models_and_kept_on_resume(tmp_path, capsys):

@@ -457,3 +457,61 @@ def test_recipe_forwards_the_options_to_the_nets_and_checks_them_when_built():
                          ("d_activation", "gelu"), ("init", "orthogonal")):
         with pytest.raises(ValueError, match=rf"{field} must be .*{value}"):
             DCGANRecipe(**{field: value})
+
+
+# --- spectral normalisation (Miyato et al. 2018; SAGAN puts it in both nets) ----------------------
+
+def _largest_singular_value(weight: torch.Tensor, transposed: bool) -> float:
+    """sigma_max of the weight as spectral normalisation sees it: output channels by the rest
+    (dim 1 of a transposed convolution's weight, dim 0 otherwise), by a full SVD."""
+    matrix = weight.transpose(0, 1) if transposed else weight
+    return torch.linalg.svdvals(matrix.reshape(matrix.shape[0], -1).double())[0].item()
+
+
+@pytest.mark.parametrize("where, in_g, in_d", [("none", False, False), ("d", False, True), ("gd", True, True)])
+def test_spectral_norm_puts_every_layer_of_the_chosen_nets_at_singular_value_one(where, in_g, in_d):
+    from torch.nn.utils import parametrize
+
+    torch.manual_seed(0)
+    config = DCGANConfig(resolution=16, channels=1, latent_dim=8, ngf=8, ndf=8, spectral_norm=where, d_norm="none")
+    G, D = DCGANGenerator(config), DCGANDiscriminator(config)
+    for net, on in ((G, in_g), (D, in_d)):
+        layers = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+        assert all(parametrize.is_parametrized(m, "weight") == on for m in layers)
+        if not on:
+            continue
+        net.train()
+        for _ in range(30):  # the power iteration runs once per forward pass in train mode
+            net(torch.randn(4, 8) if net is G else torch.randn(4, 1, 16, 16))
+        for m in layers:
+            sigma = _largest_singular_value(m.weight.detach(), isinstance(m, nn.ConvTranspose2d))
+            assert sigma == pytest.approx(1.0, abs=0.02), m
+        # The raw weight is not normalised (its singular value is N(0, 0.02)-sized, far from 1).
+        raw = layers[1].parametrizations.weight.original.detach()
+        assert _largest_singular_value(raw, isinstance(layers[1], nn.ConvTranspose2d)) < 0.8
+
+
+def test_spectral_norm_recipe_field_reaches_the_nets_and_a_bad_value_is_refused(tmp_path):
+    from torch.nn.utils import parametrize
+
+    recipe = DCGANRecipe(resolution=8, latent_dim=8, ngf=8, ndf=8, steps=2, spectral_norm="d", d_norm="none", ema=0.9)
+    trainer = build_dcgan_trainer("digits", device="cpu", recipe=recipe)
+    assert parametrize.is_parametrized(trainer.game.D.main[0], "weight")
+    assert not parametrize.is_parametrized(trainer.game.G.main[0], "weight")
+    assert trainer.config.ema == 0.9 and trainer.G_ema is not None
+    trainer.fit()
+    assert torch.isfinite(trainer.sample(4)).all()
+    trainer.save_checkpoint(tmp_path / "run.pt")  # the power iteration's u, v travel with the weights
+    again = build_dcgan_trainer("digits", device="cpu", recipe=recipe)  # untrained
+    z = torch.randn(4, 8)
+    assert not torch.equal(trainer.sample(4, inputs=z), again.sample(4, inputs=z))
+    again.load_checkpoint(tmp_path / "run.pt")
+    assert torch.equal(trainer.sample(4, inputs=z), again.sample(4, inputs=z))
+    assert torch.equal(trainer.game.D.main[0].parametrizations.weight[0]._u,
+                       again.game.D.main[0].parametrizations.weight[0]._u)
+    with pytest.raises(ValueError, match="spectral_norm"):
+        DCGANRecipe(spectral_norm="both")
+    with pytest.raises(ValueError, match="spectral_norm"):
+        DCGANConfig(spectral_norm=True)
+    with pytest.raises(ValueError, match="ema"):
+        DCGANRecipe(ema=1.5)

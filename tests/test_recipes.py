@@ -164,3 +164,18 @@ def test_reweight_codes_sets_the_sampling_generators_weights_only():
         ToyRecipe(categories=4, reweight="yes")
     with pytest.raises(ValueError, match="categories > 0"):
         ToyRecipe(reweight=True)
+
+
+def test_digits_sn_is_the_digits_recipe_with_the_later_gans_training_choices():
+    """SNGAN / SAGAN / BigGAN's choices on the DCGAN digits nets: spectral norm in D (and no batch
+    norm there), hinge loss, D's learning rate twice G's, Adam betas (0, 0.9), an EMA of G."""
+    import dataclasses as dc
+
+    from gan_edu.recipes import DCGAN_RECIPES, DIGITS_SN
+
+    digits = DCGAN_RECIPES["digits"]
+    changed = {f.name for f in dc.fields(digits) if getattr(digits, f.name) != getattr(DIGITS_SN, f.name)}
+    assert changed == {"spectral_norm", "d_norm", "loss", "lr_d", "lr_g", "betas", "ema", "steps"}
+    assert (DIGITS_SN.spectral_norm, DIGITS_SN.d_norm, DIGITS_SN.loss, DIGITS_SN.betas) == ("d", "none", "hinge", (0.0, 0.9))
+    assert DIGITS_SN.lr_d == 2 * DIGITS_SN.lr_g and 0 < DIGITS_SN.ema < 1
+    assert DIGITS_SN.config().ema == DIGITS_SN.ema and digits.config().ema == 0.0

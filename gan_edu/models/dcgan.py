@@ -41,7 +41,8 @@ from torch import Tensor, nn
 from ..validation import choice, integer
 from .packing import pack_samples, unpack_logits
 
-__all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "ScaledSigmoid", "RESOLUTIONS",
+__all__ = ["DCGANConfig", "DCGANGenerator", "DCGANDiscriminator", "init_dcgan_weights", "apply_spectral_norm",
+           "ScaledSigmoid", "RESOLUTIONS",
            "NORMS", "RESAMPLES", "G_OUTPUTS", "D_ACTIVATIONS", "INITS"]
 
 RESOLUTIONS = (8, 16, 32, 64)
@@ -50,6 +51,7 @@ RESAMPLES = ("strided", "pool")
 G_OUTPUTS = ("tanh", "sigmoid", "linear")
 D_ACTIVATIONS = ("leaky_relu", "relu")
 INITS = ("dcgan", "default")
+SPECTRAL_NORMS = ("none", "d", "gd")  # spectral normalisation in no net, in D, in G and D
 
 
 def _norm(kind: str, channels: int) -> list[nn.Module]:
@@ -88,6 +90,12 @@ class DCGANConfig:
     * ``init``: ``"dcgan"`` (every weight ~ N(0, 0.02), :func:`init_dcgan_weights`; the
       ``fc_hidden`` layers too, with zero biases) or ``"default"`` (PyTorch's initialisation).
 
+    ``spectral_norm``: ``"none"`` (the paper's), ``"d"`` or ``"gd"``: every convolution and linear
+    layer of D (and of G) gets spectral normalisation (Miyato et al. 2018), through
+    ``torch.nn.utils.parametrizations.spectral_norm`` (:func:`apply_spectral_norm`): its weight is
+    divided by its largest singular value, estimated by one power iteration per training step.
+    SAGAN (Zhang et al. 2019) puts it in both nets.
+
     ``pack = m > 1`` is PacGAN's discriminator (Lin et al. 2018; "PacDCGAN" in their
     stacked-MNIST experiment): D judges *packs* of m images stacked along the channels,
     so its first convolution reads ``m * channels`` of them (see :class:`DCGANDiscriminator`).
@@ -106,6 +114,7 @@ class DCGANConfig:
     d_activation: str = "leaky_relu"
     init: str = "dcgan"
     pack: int = 1
+    spectral_norm: str = "none"
 
     def __post_init__(self) -> None:
         for name in ("resolution", "channels", "latent_dim", "ngf", "ndf"):
@@ -121,6 +130,7 @@ class DCGANConfig:
         choice("g_output", self.g_output, G_OUTPUTS)
         choice("d_activation", self.d_activation, D_ACTIVATIONS)
         choice("init", self.init, INITS)
+        choice("spectral_norm", self.spectral_norm, SPECTRAL_NORMS)
 
     @property
     def n_layers(self) -> int:
@@ -165,6 +175,20 @@ def _init(net: nn.Module, c: DCGANConfig) -> None:
             if isinstance(m, nn.Linear):
                 nn.init.normal_(m.weight, 0.0, 0.02)
                 nn.init.zeros_(m.bias)
+
+
+def apply_spectral_norm(net: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al. 2018) of every ``Conv2d``, ``ConvTranspose2d`` and
+    ``Linear`` of ``net``, in place, by ``torch.nn.utils.parametrizations.spectral_norm`` (its
+    ``dim`` is the output channels: 1 for a transposed convolution); returns ``net``."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    if not isinstance(net, nn.Module):
+        raise ValueError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    for m in list(net.modules()):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            spectral_norm(m)
+    return net
 
 
 class ScaledSigmoid(nn.Module):
@@ -239,6 +263,8 @@ class DCGANGenerator(nn.Module):
         # channels_last strides for its weight gradient while cuDNN returned standard ones.
         self.main[0].standard_layout = True
         _init(self, c)
+        if c.spectral_norm == "gd":
+            apply_spectral_norm(self)
 
     def forward(self, z: Tensor) -> Tensor:
         if self.fc is not None:
@@ -287,6 +313,8 @@ class DCGANDiscriminator(nn.Module):
         layers += _d_head(width, c)  # (B, ndf * 2^(L-1), 4, 4) -> one logit per image
         self.main = nn.Sequential(*layers)
         _init(self, c)
+        if c.spectral_norm in ("d", "gd"):
+            apply_spectral_norm(self)
 
     def forward(self, x: Tensor) -> Tensor:
         m, n = self.config.pack, x.shape[0]

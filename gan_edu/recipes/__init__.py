@@ -10,7 +10,7 @@ Each ``train_*`` builds a game (:mod:`gan_edu.games`) and runs the one trainer o
 """
 
 from .variants import MITIGATIONS, VARIANTS, as_variant, with_mitigation
-from .images import (DCGAN_RECIPES, DIGITS8, RULE_BREAKS, RULES16, break_rule, IMAGE_DATASETS, DCGANRecipe, ImageResult, build_dcgan_trainer, generate,
+from .images import (DCGAN_RECIPES, DIGITS8, DIGITS_SN, RULE_BREAKS, RULES16, break_rule, IMAGE_DATASETS, DCGANRecipe, ImageResult, build_dcgan_trainer, generate,
                      image_channels, load_image_dataset, train_dcgan)
 from .cyclegan import (CYCLEGAN_DIGITS, CYCLEGAN_SYMMETRY, CycleGANRecipe, CycleGANResult, HiddenInformation, PerDirection,
                        build_cyclegan_trainer, train_cyclegan)
@@ -19,7 +19,7 @@ from .toy import (GRID25, PLAIN, RING8, SMALL, TOY_RECIPES, Scaled, ToyRecipe, T
                   code_weights_from_discriminator, rejection_sample, reweight_codes, train_toy)
 
 __all__ = ["VARIANTS", "as_variant", "MITIGATIONS", "with_mitigation", "ToyRecipe", "TOY_RECIPES", "PLAIN", "RING8", "GRID25", "SMALL", "ToyResult", "Scaled", "train_toy",
-           "build_toy_trainer", "rejection_sample", "reweight_codes", "code_weights_from_discriminator", "DCGANRecipe", "DCGAN_RECIPES", "DIGITS8", "RULES16", "RULE_BREAKS", "break_rule", "IMAGE_DATASETS", "ImageResult",
+           "build_toy_trainer", "rejection_sample", "reweight_codes", "code_weights_from_discriminator", "DCGANRecipe", "DCGAN_RECIPES", "DIGITS8", "DIGITS_SN", "RULES16", "RULE_BREAKS", "break_rule", "IMAGE_DATASETS", "ImageResult",
            "load_image_dataset", "image_channels", "build_dcgan_trainer", "train_dcgan", "generate",
            "InfoGANRecipe", "INFOGAN_DIGITS", "InfoGANResult", "CodeEffects", "build_infogan_trainer", "train_infogan",
            "CycleGANRecipe", "CYCLEGAN_DIGITS", "CYCLEGAN_SYMMETRY", "CycleGANResult", "PerDirection", "HiddenInformation",

@@ -23,7 +23,6 @@ back. :meth:`CycleGANResult.hidden_information` counts the held-out digits where
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ from ..losses import LOSSES
 from ..models.translation import DomainDiscriminator, SymmetryTranslator, Translator
 from ..train import TrainConfig, Trainer
 from ..validation import choice, integer, number
+from .common import chosen_recipe
 
 __all__ = ["CycleGANRecipe", "CYCLEGAN_DIGITS", "CYCLEGAN_SYMMETRY", "CycleGANResult", "PerDirection", "HiddenInformation",
            "build_cyclegan_trainer", "train_cyclegan", "rotate", "digit_domains", "held_out_digits"]
@@ -251,12 +251,8 @@ def build_cyclegan_trainer(*, seed: int = 0, steps: int | None = None, device: s
                            recipe: CycleGANRecipe | None = None, data=None, **config) -> Trainer:
     """A :class:`Trainer` of :class:`gan_edu.games.CycleGAN` with ``recipe`` (default
     :data:`CYCLEGAN_DIGITS`) on :func:`digit_domains` (or ``data``), not yet trained."""
-    if recipe is not None and not isinstance(recipe, CycleGANRecipe):
-        raise ValueError(f"recipe must be a CycleGANRecipe or None, got {type(recipe).__name__}")
-    recipe = CYCLEGAN_DIGITS if recipe is None else recipe
+    recipe = chosen_recipe(recipe, CycleGANRecipe, CYCLEGAN_DIGITS, steps)
     seed = integer("seed", seed, minimum=0)
-    if steps is not None:
-        recipe = dataclasses.replace(recipe, steps=steps)
     if data is None:
         data = digit_domains(recipe.resolution)
     R = recipe.resolution

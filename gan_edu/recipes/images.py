@@ -24,7 +24,7 @@ from .variants import check_lipschitz, lipschitz_objects
 from ..train import TrainConfig, Trainer
 from ..validation import choice, integer, number
 
-__all__ = ["DCGANRecipe", "DCGAN_RECIPES", "DIGITS8", "IMAGE_DATASETS", "ImageResult", "load_image_dataset", "image_channels",
+__all__ = ["DCGANRecipe", "DCGAN_RECIPES", "DIGITS8", "DIGITS_SN", "IMAGE_DATASETS", "ImageResult", "load_image_dataset", "image_channels",
            "build_dcgan_trainer", "train_dcgan", "generate"]
 
 IMAGE_DATASETS = ("digits", "stacked-digits", "mnist", "fashion-mnist", "cifar10")
@@ -63,6 +63,8 @@ class DCGANRecipe:
     init: str = "dcgan"  # N(0, 0.02) weights, or "default": PyTorch's initialisation
     init_scale: float = 1.0  # every initial weight matrix and kernel times this (N(0, 0.02 s) with "dcgan")
     pack: int = 1  # > 1: PacGAN's D, judging packs of this many images (a mitigation of mode collapse)
+    spectral_norm: str = "none"  # "d" / "gd": spectral normalisation in D / in G and D (SAGAN)
+    ema: float = 0.0  # > 0: sample from an exponential moving average of G with this decay
     gp_weight: float = 0.0  # > 0: the gradient penalty of WGAN-GP with this weight
     clip: float = 0.0  # > 0: WGAN's weight clipping to [-clip, clip]
     # Convolutions run faster on (N, H, W, C) tensors on CPUs (oneDNN) and GPUs (tensor cores):
@@ -84,19 +86,19 @@ class DCGANRecipe:
         check_lipschitz(self)
         if not isinstance(self.channels_last, bool):
             raise ValueError(f"channels_last must be a bool, got {self.channels_last!r}")
-        TrainConfig(betas=self.betas, optimizer=self.optimizer)  # the one check of both: ValueError naming them
+        TrainConfig(betas=self.betas, optimizer=self.optimizer, ema=self.ema)  # ValueError naming a bad one
 
     def config(self, **overrides) -> TrainConfig:
         """The :class:`TrainConfig` of this recipe, with ``overrides`` applied."""
         fields = dict(steps=self.steps, batch_size=self.batch_size, k=self.k, optimizer=self.optimizer,
                       lr_d=self.lr_d, lr_g=self.lr_g, betas=self.betas, log_every=25,
-                      channels_last=self.channels_last)
+                      channels_last=self.channels_last, ema=self.ema)
         fields.update(overrides)
         return TrainConfig(**fields)
 
 
 # The DCGANRecipe fields passed on to DCGANConfig as they are: the ablations of the paper's rules, and packing.
-_ABLATIONS = ("resample", "fc_hidden", "g_output", "d_activation", "init", "pack")
+_ABLATIONS = ("resample", "fc_hidden", "g_output", "d_activation", "init", "pack", "spectral_norm")
 
 _FULL = DCGANRecipe(resolution=32, latent_dim=100, ngf=64, ndf=64, steps=20_000, batch_size=128, lr_d=2e-4, lr_g=2e-4)
 DCGAN_RECIPES: dict[str, DCGANRecipe] = {
@@ -108,6 +110,15 @@ DCGAN_RECIPES: dict[str, DCGANRecipe] = {
     "fashion-mnist": dataclasses.replace(_FULL, steps=10_000),
     "cifar10": _FULL,
 }
+
+
+# DIGITS_SN: the digits recipe with what the later image GANs train with (SNGAN, Miyato et al.
+# 2018; SAGAN, Zhang et al. 2019; BigGAN, Brock et al. 2019): spectral normalisation in D and no
+# batch norm there, the hinge loss, two learning rates (D's twice G's) with Adam betas (0, 0.9),
+# and samples from an EMA of G (decay 0.99). Same nets, data and batch as "digits"; 2,500
+# iterations. benchmarks/dcgan_quality.py --recipe digits-sn measures it against "digits".
+DIGITS_SN = dataclasses.replace(DCGAN_RECIPES["digits"], spectral_norm="d", d_norm="none", loss="hinge",
+                                lr_d=4e-4, lr_g=2e-4, betas=(0.0, 0.9), ema=0.99, steps=2500)
 
 
 # DIGITS8: the digits at their native 8 x 8 pixels, for experiments of many runs (the WGAN and

@@ -18,7 +18,6 @@ is why the chapter matches codes to classes before it scores them.
 
 from __future__ import annotations
 
-import dataclasses
 import numbers
 import time
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from ..models.info import InfoDiscriminator, InfoGenerator, info_config, q_head
 from ..priors import WithCodes
 from ..train import TrainConfig, Trainer
 from ..validation import integer, number
+from .common import chosen_recipe
 
 __all__ = ["InfoGANRecipe", "INFOGAN_DIGITS", "InfoGANResult", "CodeEffects", "build_infogan_trainer", "train_infogan"]
 
@@ -208,12 +208,8 @@ def build_infogan_trainer(*, seed: int = 0, steps: int | None = None, device: st
     :data:`INFOGAN_DIGITS`) on the digits (or ``data``), not yet trained."""
     from .images import load_image_dataset
 
-    if recipe is not None and not isinstance(recipe, InfoGANRecipe):
-        raise ValueError(f"recipe must be an InfoGANRecipe or None, got {type(recipe).__name__}")
-    recipe = INFOGAN_DIGITS if recipe is None else recipe
+    recipe = chosen_recipe(recipe, InfoGANRecipe, INFOGAN_DIGITS, steps)
     seed = integer("seed", seed, minimum=0)
-    if steps is not None:
-        recipe = dataclasses.replace(recipe, steps=steps)
     if data is None:
         data = load_image_dataset("digits", resolution=recipe.resolution)
     prior = WithCodes(recipe.noise_dim, recipe.categories, recipe.continuous)
